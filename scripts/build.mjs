@@ -16,6 +16,13 @@ for (const [config, dir, type] of [
 ]) {
   execFileSync(process.execPath, [tsc, '-p', join(root, config)], { stdio: 'inherit', cwd: root });
   writeFileSync(join(root, 'dist', dir, 'package.json'), `${JSON.stringify({ type }, null, 2)}\n`);
+  if (type === 'commonjs') {
+    // import.meta is ESM-only; the CommonJS build finds its data files from __filename instead.
+    writeFileSync(
+      join(root, 'dist', dir, 'simulator', 'module-url.js'),
+      "'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.moduleUrl = require('node:url').pathToFileURL(__filename).href;\n",
+    );
+  }
   // Data files (simulator records) are read at run time from next to the code.
   const data = join(root, 'src', 'simulator', 'data');
   if (existsSync(data)) {

@@ -48,6 +48,15 @@ export {
   type RetryPolicy,
   type Timeouts,
 } from './core/http.js';
+export {
+  type MarcField,
+  type MarcRecord,
+  type MarcSubfield,
+  marcControl,
+  marcValues,
+  parseMarcXml,
+  trimIsbd,
+} from './core/marcxml.js';
 export { normalizeOclcNumber, parseOclcNumber } from './core/oclc-number.js';
 export {
   computeCodeChallenge,
@@ -84,4 +93,5 @@ export {
   type TokenRecord,
   type TokenSummary,
 } from './core/token-record.js';
+export * from './simulator/index.js';
 export { VERSION } from './version.js';
