@@ -3,6 +3,7 @@
 export {
   type AuthorizationUrlOptions,
   type ClientCredentialsOptions,
+  clientCredentialsScopes,
   createOclcClient,
   type ExchangeCodeOptions,
   isRetryableTokenError,

@@ -114,6 +114,16 @@ function requireString(value: unknown, field: string): string {
   return value;
 }
 
+/**
+ * The scopes of a client-credentials request: as asked, less `refresh_token` (that grant never
+ * returns one), so the same request always has the same scopes.
+ */
+export function clientCredentialsScopes(requested: string | readonly string[]): string[] {
+  return [...new Set(splitScopes(typeof requested === 'string' ? requested : [...requested]))].filter(
+    (s) => s !== 'refresh_token',
+  );
+}
+
 /** Worth another attempt: the network failed, or OCLC had trouble (5xx, 429). Never a 4xx refusal. */
 export function isRetryableTokenError(err: unknown): boolean {
   if (err instanceof OclcNetworkError) return true;
@@ -213,7 +223,7 @@ export class OclcClient {
 
   /** A token for the application itself; retried on network errors and 5xx, never on 4xx. */
   clientCredentials(options: ClientCredentialsOptions = {}): Promise<TokenRecord> {
-    const scopes = options.scopes ? splitScopes(options.scopes) : [...this.scopes];
+    const scopes = clientCredentialsScopes(options.scopes ?? this.scopes);
     const institution = options.institution ?? this.#contextInstitutionId;
     const params: Record<string, string> = { grant_type: 'client_credentials' };
     if (this.server.protocol === 'legacy') {

@@ -1,9 +1,9 @@
 // Client-credentials tokens cached for their lifetime, one per (key, scopes, institution, user):
 // OCLC caps a WSKey at 50,000 requests a day, so a token per API call is never acceptable.
 import { createHash } from 'node:crypto';
-import type { OclcClient } from './client.js';
+import { clientCredentialsScopes, type OclcClient } from './client.js';
 import type { Principal } from './hmac.js';
-import { isExpired, splitScopes, type TokenRecord } from './token-record.js';
+import { isExpired, type TokenRecord } from './token-record.js';
 
 /** Where cached application tokens live. The Redis implementation comes with the store layer. */
 export interface TokenCacheStore {
@@ -86,11 +86,11 @@ export class ClientCredentialsCache {
 
   /** The cache key: no secret in it, and the same for the same request whatever the scope order. */
   keyFor(request: AppTokenRequest = {}): string {
-    const scopes = request.scopes ? splitScopes(request.scopes) : [...this.#client.scopes];
+    const scopes = clientCredentialsScopes(request.scopes ?? this.#client.scopes);
     const identity = JSON.stringify([
       this.#client.server.base,
       this.#client.key,
-      [...new Set(scopes)].sort(),
+      scopes.sort(),
       request.institution ?? this.#client.institution ?? null,
       request.user ? [request.user.principalId, request.user.principalIdns] : null,
     ]);
