@@ -124,7 +124,10 @@ function sign(args: string[], io: CliIo): number {
     },
     2,
   );
-  if (values.help) return (io.stdout(SIGN_HELP), 0);
+  if (values.help) {
+    io.stdout(SIGN_HELP);
+    return 0;
+  }
   const [method, url] = positionals;
   if (!method || !url) throw new UsageError('sign needs a METHOD and a URL');
   const signed = signRequest({
@@ -152,7 +155,10 @@ async function token(args: string[], io: CliIo): Promise<number> {
     'show-token': { type: 'boolean' },
     json: { type: 'boolean' },
   });
-  if (values.help) return (io.stdout(TOKEN_HELP), 0);
+  if (values.help) {
+    io.stdout(TOKEN_HELP);
+    return 0;
+  }
   const protocol: ServerProtocol | undefined = values.legacy ? 'legacy' : undefined;
   const client = createOclcClient({
     ...credentials(values, io.env),
@@ -204,7 +210,10 @@ async function simulator(args: string[], io: CliIo): Promise<number> {
     'no-rotate': { type: 'boolean' },
     admin: { type: 'boolean' },
   });
-  if (values.help) return (io.stdout(SIMULATOR_HELP), 0);
+  if (values.help) {
+    io.stdout(SIMULATOR_HELP);
+    return 0;
+  }
   const number = (flag: string, value: unknown, fallback: number) => {
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(String(value))) throw new UsageError(`--${flag} must be a whole number`);
