@@ -71,6 +71,7 @@ Options:
   --redirect-uri URI       a redirect URI for the default client (repeatable)
   --access-token-seconds N access-token lifetime (default 1199)
   --no-rotate              do not rotate refresh tokens
+  --request-cap N          requests a WSKey may make per rolling day (default 50000)
   --admin                  serve the fault/reset/stats API under /__sim/
   -h, --help`;
 
@@ -208,6 +209,7 @@ async function simulator(args: string[], io: CliIo): Promise<number> {
     'redirect-uri': { type: 'string', multiple: true },
     'access-token-seconds': { type: 'string' },
     'no-rotate': { type: 'boolean' },
+    'request-cap': { type: 'string' },
     admin: { type: 'boolean' },
   });
   if (values.help) {
@@ -225,6 +227,7 @@ async function simulator(args: string[], io: CliIo): Promise<number> {
     redirectUris: (values['redirect-uri'] as string[] | undefined) ?? ['http://localhost:3000/auth/callback'],
     accessTokenSeconds: number('access-token-seconds', values['access-token-seconds'], 1199),
     rotateRefreshTokens: !values['no-rotate'],
+    dailyRequestCap: number('request-cap', values['request-cap'], 50_000),
     admin: Boolean(values.admin),
   });
   io.stdout(`OCLC simulator listening on ${sim.url}`);
