@@ -94,5 +94,7 @@ export {
   type TokenRecord,
   type TokenSummary,
 } from './core/token-record.js';
+export * from './express/index.js';
 export * from './simulator/index.js';
+export * from './store/index.js';
 export { VERSION } from './version.js';

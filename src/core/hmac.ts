@@ -3,6 +3,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type Clock, type RandomBytes, systemClock, systemRandom } from './clock.js';
 import { OclcInputError } from './errors.js';
+import { hasControlCharacters } from './text.js';
 
 export const HMAC_SCHEME = 'http://www.worldcat.org/wskey/v2/hmac/v1';
 // Always these three lines, whatever the request's real host, port and path.
@@ -113,7 +114,7 @@ function requireText(value: unknown, field: string): string {
 
 // Values that go between quotes in the header must not be able to break out of them.
 function requireHeaderSafe(value: string, field: string): string {
-  if (/["\\]/.test(value) || [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
+  if (/["\\]/.test(value) || hasControlCharacters(value)) {
     throw new OclcInputError(`${field} must not contain quotes, backslashes or control characters`, field);
   }
   return value;

@@ -27,6 +27,7 @@ const faultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('drop-after-rotate'), count }),
   z.object({ type: z.literal('revoke'), token: z.string().min(1) }),
   z.object({ type: z.literal('revoke-all') }),
+  z.object({ type: z.literal('revoke-access-tokens') }),
   z.object({
     type: z.literal('lifetimes'),
     accessTokenSeconds: lifetime,
@@ -61,6 +62,9 @@ export function applyFault(ctx: SimContext, fault: FaultRequest): Record<string,
       return { revoked: f.revoke(fault.token) };
     case 'revoke-all':
       f.revokeAll();
+      break;
+    case 'revoke-access-tokens':
+      f.revokeAccessTokens();
       break;
     case 'lifetimes': {
       const { type: _type, ...lifetimes } = fault;

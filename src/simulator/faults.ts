@@ -73,6 +73,11 @@ export class Faults {
     this.state.revokeAll();
   }
 
+  /** Revokes every live access token but no refresh token (OCLC ending tokens early). */
+  revokeAccessTokens(): void {
+    this.state.revokeAccessTokens();
+  }
+
   /** Changes the lifetimes of tokens and codes issued from now on (e.g. 3 s for refresh tests). */
   setLifetimes(lifetimes: Partial<Lifetimes>): void {
     this.state.lifetimes = { ...this.state.lifetimes, ...lifetimes };

@@ -223,6 +223,10 @@ export class SimulatorState {
     return false;
   }
 
+  revokeAccessTokens(): void {
+    for (const entry of this.accessTokens.values()) entry.revoked = true;
+  }
+
   revokeAll(): void {
     for (const entry of this.accessTokens.values()) entry.revoked = true;
     for (const entry of this.refreshTokens.values()) entry.revoked = true;
