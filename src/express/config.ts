@@ -26,7 +26,10 @@ export const oclcAuthSchema = z
     /** The app's public base URL; the redirect URI is built from it, never from Host. */
     baseURL: z
       .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, e.g. https://app.example.edu' })
-      .refine((v) => !new URL(v).search && !new URL(v).hash, 'must not have a query or fragment'),
+      .refine(
+        (v) => !URL.canParse(v) || (!new URL(v).search && !new URL(v).hash),
+        'must not have a query or fragment',
+      ),
     key: z.string().min(1, 'the WSKey is required (clientID)'),
     secret: z.string().min(1, 'the WSKey secret is required'),
     scopes: z.union([z.string(), z.array(z.string())]).default('WorldCatMetadataAPI refresh_token'),

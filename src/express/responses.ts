@@ -48,6 +48,8 @@ export function sendProblem(req: Request, res: Response, p: Problem): void {
     res.destroy();
     return;
   }
+  // With the store down, the session can be neither saved nor offered: no Set-Cookie, no save.
+  if (p.error === 'store_unavailable') (req as { session?: unknown }).session = undefined;
   noStore(res);
   if (p.retryAfterSeconds !== undefined) res.set('Retry-After', String(p.retryAfterSeconds));
   res.status(p.status);

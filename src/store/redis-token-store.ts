@@ -3,6 +3,7 @@
 // one hash slot (`{…}` hash tags) so scripts work on a Cluster.
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { OclcConfigError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { TokenCacheStore } from '../core/token-cache.js';
 import type { TokenRecord } from '../core/token-record.js';
@@ -81,6 +82,9 @@ export class RedisTokenStore implements TokenStore {
 
   constructor(options: RedisTokenStoreOptions) {
     this.#prefix = options.prefix ?? 'oclc:';
+    // A brace in the prefix would become the hash tag and scatter a grant's keys over the Cluster.
+    if (/[{}]/.test(this.#prefix))
+      throw new OclcConfigError('RedisTokenStore: prefix must not contain { or }', 'prefix');
     const redis = options.redis as ScriptClient;
     // defineCommand is idempotent per client; a client shared by several stores gets it once.
     if (typeof redis.oclcCas !== 'function')
