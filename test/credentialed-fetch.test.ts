@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { type CredentialedFetchOptions, credentialedFetch } from '../src/express/credentialed-fetch.js';
-import { OclcInputError } from '../src/index.js';
+import { OclcInputError, OclcNetworkError } from '../src/index.js';
+import { freePort } from './helpers/redis.js';
 
 interface Hit {
   server: 'a' | 'b';
@@ -199,7 +200,15 @@ describe('credentialedFetch', () => {
   it('aborts at the total timeout', async () => {
     await assert.rejects(
       credentialedFetch(`${aUrl}/hang`, {}, options({ totalTimeoutMs: 200 })),
-      (err: Error) => /abort|timeout/i.test(`${err.name} ${err.message}`),
+      (err: unknown) => err instanceof OclcNetworkError && err.code === 'OCLC_TIMEOUT',
+    );
+  });
+
+  it('a refused connection is a typed network error', async () => {
+    await assert.rejects(
+      credentialedFetch(`http://127.0.0.1:${await freePort()}/x`, {}, options({ isAllowed: () => true })),
+      (err: unknown) =>
+        err instanceof OclcNetworkError && err.code === 'OCLC_NETWORK' && /ECONNREFUSED/.test(err.message),
     );
   });
 
@@ -207,6 +216,6 @@ describe('credentialedFetch', () => {
     const controller = new AbortController();
     const pending = credentialedFetch(`${aUrl}/hang`, { signal: controller.signal }, options());
     setTimeout(() => controller.abort(), 50);
-    await assert.rejects(pending);
+    await assert.rejects(pending, (err: Error) => err.name === 'AbortError');
   });
 });

@@ -2,7 +2,7 @@
 // credentials only for allow-listed origins and never across a redirect to another origin, explicit
 // timeouts, and one forced re-authorization + retry when an API answers 401 and the body can be replayed.
 import { type Dispatcher, Headers, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
-import { OclcInputError } from '../core/errors.js';
+import { OclcInputError, OclcNetworkError } from '../core/errors.js';
 
 export interface Authorizer {
   /**
@@ -46,6 +46,26 @@ function resolve(input: FetchInput, baseURL: string): URL {
   }
 }
 
+/** The caller's own abort stays an AbortError; our timeout and network failures become typed errors. */
+function fetchFailure(
+  err: unknown,
+  url: URL,
+  callerSignal: AbortSignal | undefined,
+  timeout: AbortSignal,
+  limitMs: number,
+): unknown {
+  if (callerSignal?.aborted) return err;
+  if (timeout.aborted) {
+    return new OclcNetworkError(`${url.origin} timed out after ${limitMs} ms`, {
+      code: 'OCLC_TIMEOUT',
+      cause: err,
+    });
+  }
+  const cause = (err as { cause?: { code?: unknown } })?.cause;
+  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
+  return new OclcNetworkError(`could not reach ${url.origin}${code}`, { code: 'OCLC_NETWORK', cause: err });
+}
+
 export async function credentialedFetch(
   input: FetchInput,
   init: FetchInit,
@@ -81,15 +101,20 @@ export async function credentialedFetch(
       authorization = await options.authorizer.authorize({ method, url: url.href, refused });
       headers.set('authorization', authorization);
     }
-    const res = await undiciFetch(url, {
-      ...init,
-      method,
-      body,
-      headers,
-      redirect: 'manual',
-      signal,
-      dispatcher: options.dispatcher,
-    });
+    let res: Response;
+    try {
+      res = await undiciFetch(url, {
+        ...init,
+        method,
+        body,
+        headers,
+        redirect: 'manual',
+        signal,
+        dispatcher: options.dispatcher,
+      });
+    } catch (err) {
+      throw fetchFailure(err, url, init.signal as AbortSignal | undefined, timeout, options.totalTimeoutMs);
+    }
 
     if (res.status === 401 && credentialed && refused === undefined && canReplay) {
       // One forced re-authorization and one retry; a second 401 is the caller's answer.
