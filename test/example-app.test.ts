@@ -78,7 +78,10 @@ describe('example app', () => {
     );
     assert.match(page, /&lt;datafield tag=&quot;245&quot;/, 'raw MARCXML shown, escaped');
     assert.ok(page.includes('Linked data &amp; libraries.'), 'decoded once in the table, escaped once');
-    assert.ok(page.includes('Linked data &amp;amp; libraries.'), 'kept encoded in the raw MARCXML, escaped once');
+    assert.ok(
+      page.includes('Linked data &amp;amp; libraries.'),
+      'kept encoded in the raw MARCXML, escaped once',
+    );
     for (const seen of b.seen.filter((s) => s.url.startsWith(url))) {
       assert.doesNotMatch(seen.body, /\b(tk|rt)_[A-Za-z0-9_-]{10,}/, seen.url);
     }
