@@ -30,6 +30,7 @@ if (!sessionSecret) {
 }
 
 let simulator;
+let simulatorUrl;
 let oclc;
 if (useOclc) {
   oclc = {
@@ -46,7 +47,7 @@ if (useOclc) {
     redirectUris: [`${baseURL}/auth/callback`],
   });
   // The browser is sent to this URL to sign in; in a container it is the published address.
-  const simulatorUrl = (env.SIMULATOR_PUBLIC_URL ?? simulator.url).replace(/\/+$/, '');
+  simulatorUrl = (env.SIMULATOR_PUBLIC_URL ?? simulator.url).replace(/\/+$/, '');
   oclc = {
     key: 'simulator-key',
     secret: 'simulator-secret',
@@ -93,7 +94,7 @@ server.listen(port, host, () => {
   const url = port === 0 ? baseURL.replace(/:\d+$/, `:${actual}`) : baseURL;
   console.log(`oclc-auth-express demo running at ${url}`);
   if (simulator) {
-    console.log(`  OCLC simulator at ${simulator.url} — sign in as librarian / oclc-sandbox`);
+    console.log(`  OCLC simulator at ${simulatorUrl} — sign in as librarian / oclc-sandbox`);
   } else {
     console.log(
       `  talking to ${oclc.server === 'current' ? 'https://oauth.oclc.org' : oclc.server} with WSKey ${oclc.key.slice(0, 6)}…`,

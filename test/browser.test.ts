@@ -1,0 +1,106 @@
+// A real browser (Debian's chromium driven by playwright-core) through the demo: sign in on the
+// simulator's page, see record 823520553, refresh, look up another record, sign out.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { after, before, it } from 'node:test';
+import { type Browser, chromium } from 'playwright-core';
+// @ts-expect-error — the example is plain JavaScript written against the public package.
+import { createExampleApp } from '../example-app/app.js';
+import { type Simulator, startSimulator } from '../src/index.js';
+import { freePort } from './helpers/redis.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const shots = new URL('../screenshots/', import.meta.url);
+
+let sim: Simulator;
+let server: Server;
+let url: string;
+let closeApp: () => Promise<void>;
+let browser: Browser;
+
+before(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+  mkdirSync(shots, { recursive: true });
+  const port = await freePort();
+  url = `http://localhost:${port}`;
+  sim = await startSimulator({ redirectUris: [`${url}/auth/callback`] });
+  const built = await createExampleApp({
+    baseURL: url,
+    oclc: {
+      key: 'simulator-key',
+      secret: 'simulator-secret',
+      server: sim.url,
+      institution: '128807',
+      apiBaseURL: `${sim.metadataUrl}/`,
+    },
+    sessionSecret: 'browser-test-secret-0123456789-0123456789',
+    mode: 'built-in OCLC simulator',
+  });
+  closeApp = built.close;
+  server = createServer(built.app);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+after(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  server?.close();
+  await closeApp?.();
+  await sim?.close();
+});
+
+it('signs in, reads 823520553, refreshes, looks up another record and signs out', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${url}/`);
+  await page.getByRole('link', { name: 'Sign in with OCLC' }).first().click();
+
+  await page.waitForURL(`${sim.url}/auth/128807?**`);
+  await page.fill('#username', 'librarian');
+  await page.fill('#password', 'oclc-sandbox');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await page.waitForURL(`${url}/record`);
+  await page.getByRole('heading', { name: 'Bibliographic Record 823520553' }).waitFor();
+  assert.match(await page.locator('section').first().innerText(), /tk_…/);
+  assert.match(await page.content(), /Cataloging in the cloud/);
+  const cookies = await context.cookies(url);
+  const sid = cookies.find((c) => c.name === 'oclc.sid')!;
+  assert.equal(sid.httpOnly, true);
+  assert.equal(sid.sameSite, 'Lax');
+  await page.screenshot({ path: new URL('signed-in.png', shots).pathname, fullPage: false });
+  if (process.env.UPDATE_DOCS_SCREENSHOT === '1')
+    copyFileSync(new URL('signed-in.png', shots), new URL('../docs/signed-in.png', import.meta.url));
+
+  const before_ = await page.locator('tr', { hasText: 'token' }).first().innerText();
+  await page.getByRole('button', { name: 'Refresh token now' }).click();
+  await page.getByText('The access token was refreshed.').waitFor();
+  assert.notEqual(await page.locator('tr', { hasText: 'token' }).first().innerText(), before_);
+
+  await page.fill('#oclcNumber', '(OCoLC)ocm01039085');
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByRole('heading', { name: 'Bibliographic Record 1039085' }).waitFor();
+  assert.match(await page.content(), /The reading room/);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${url}/`);
+  await page.getByRole('link', { name: 'Sign in with OCLC' }).first().waitFor();
+  await page.goto(`${url}/record`);
+  await page.waitForURL(`${sim.url}/auth/128807?**`);
+  await page.screenshot({ path: new URL('signed-out.png', shots).pathname });
+  await context.close();
+});
