@@ -1,6 +1,7 @@
 // Client-credentials tokens cached for their lifetime, one per (key, scopes, institution, user):
 // OCLC caps a WSKey at 50,000 requests a day, so a token per API call is never acceptable.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clientCredentialsScopes, type OclcClient } from './client.js';
 import type { Principal } from './hmac.js';
 import { isExpired, type TokenRecord } from './token-record.js';
@@ -11,6 +12,12 @@ export interface TokenCacheStore {
   /** Stores `record` for `ttlMs`. */
   set(key: string, record: TokenRecord, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional cross-process lock (the Redis store has one): with it, one process fetches a token
+   * while the others wait for it in the store, so many replicas still make one token request.
+   */
+  acquireLock?(key: string, ttlMs: number): Promise<string | null>;
+  releaseLock?(key: string, owner: string): Promise<void>;
 }
 
 /** In-process cache; bounded, expired entries dropped on read and when full. */
@@ -70,6 +77,8 @@ export interface ClientCredentialsCacheOptions {
   store?: TokenCacheStore;
   /** Renew this many seconds before expiry. Default 60. */
   leewaySeconds?: number;
+  /** How often a process waiting on another's token request looks in the store. Default 50 ms. */
+  pollMs?: number;
 }
 
 export class ClientCredentialsCache {
@@ -77,11 +86,13 @@ export class ClientCredentialsCache {
   readonly #store: TokenCacheStore;
   readonly #leeway: number;
   readonly #inflight = new Map<string, Promise<TokenRecord>>();
+  readonly #pollMs: number;
 
   constructor(options: ClientCredentialsCacheOptions) {
     this.#client = options.client;
     this.#store = options.store ?? new MemoryTokenCacheStore({ clock: options.client.clock });
     this.#leeway = options.leewaySeconds ?? 60;
+    this.#pollMs = options.pollMs ?? 50;
   }
 
   /** The cache key: no secret in it, and the same for the same request whatever the scope order. */
@@ -129,7 +140,37 @@ export class ClientCredentialsCache {
     return this.#inflight.size;
   }
 
+  async #fresh(key: string): Promise<TokenRecord | undefined> {
+    const cached = await this.#store.get(key);
+    if (cached && !isExpired(cached, { leewaySeconds: this.#leeway, now: this.#client.clock() }))
+      return cached;
+    return undefined;
+  }
+
   async #fetch(key: string, request: AppTokenRequest): Promise<TokenRecord> {
+    const store = this.#store;
+    if (!store.acquireLock || !store.releaseLock) return this.#fetchAndStore(key, request);
+    const lockTtl = this.#client.timeouts.total + 2000;
+    const deadline = this.#client.clock() + lockTtl;
+    for (;;) {
+      const owner = await store.acquireLock(key, lockTtl);
+      if (owner) {
+        try {
+          // Another process may have stored one while this one waited for the lock.
+          return (await this.#fresh(key)) ?? (await this.#fetchAndStore(key, request));
+        } finally {
+          await store.releaseLock(key, owner).catch(() => {});
+        }
+      }
+      await sleep(this.#pollMs);
+      const stored = await this.#fresh(key);
+      if (stored) return stored;
+      // The lock holder is slow or gone: do not wait past the lock's life.
+      if (this.#client.clock() >= deadline) return this.#fetchAndStore(key, request);
+    }
+  }
+
+  async #fetchAndStore(key: string, request: AppTokenRequest): Promise<TokenRecord> {
     const record = await this.#client.clientCredentials({
       scopes: request.scopes,
       institution: request.institution,

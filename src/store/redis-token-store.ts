@@ -33,6 +33,22 @@ type ScriptClient = (Redis | Cluster) & {
   oclcRelease(key: string, owner: string): Promise<number>;
 };
 
+/** SET NX PX with a random owner: the lock is ours until it expires or we release it. */
+function lock(redis: ScriptClient, key: string, ttlMs: number): Promise<string | null> {
+  return guardStore(async () => {
+    const owner = randomBytes(16).toString('base64url');
+    const ok = await redis.set(key, owner, 'PX', Math.ceil(ttlMs), 'NX');
+    return ok === 'OK' ? owner : null;
+  });
+}
+
+/** Deletes the lock only if `owner` still holds it (a Lua compare-and-delete). */
+function unlock(redis: ScriptClient, key: string, owner: string): Promise<void> {
+  return guardStore(async () => {
+    await redis.oclcRelease(key, owner);
+  });
+}
+
 export interface RedisTokenStoreOptions {
   redis: Redis | Cluster;
   /** Prefix of every key. Default `oclc:`. */
@@ -41,12 +57,24 @@ export interface RedisTokenStoreOptions {
 
 class RedisAppTokenCache implements TokenCacheStore {
   constructor(
-    private readonly redis: Redis | Cluster,
+    private readonly redis: ScriptClient,
     private readonly prefix: string,
   ) {}
 
   #key(key: string): string {
     return `${this.prefix}{app:${key}}:token`;
+  }
+
+  #lockKey(key: string): string {
+    return `${this.prefix}{app:${key}}:lock`;
+  }
+
+  acquireLock(key: string, ttlMs: number): Promise<string | null> {
+    return lock(this.redis, this.#lockKey(key), ttlMs);
+  }
+
+  releaseLock(key: string, owner: string): Promise<void> {
+    return unlock(this.redis, this.#lockKey(key), owner);
   }
 
   get(key: string): Promise<TokenRecord | undefined> {
@@ -92,7 +120,7 @@ export class RedisTokenStore implements TokenStore {
     if (typeof redis.oclcRelease !== 'function')
       redis.defineCommand('oclcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.#redis = redis;
-    this.appTokens = new RedisAppTokenCache(options.redis, this.#prefix);
+    this.appTokens = new RedisAppTokenCache(redis, this.#prefix);
   }
 
   /** The Redis key of a grant; its lock shares the hash slot. */
@@ -143,17 +171,11 @@ export class RedisTokenStore implements TokenStore {
   }
 
   acquireLock(name: string, ttlMs: number): Promise<string | null> {
-    return guardStore(async () => {
-      const owner = randomBytes(16).toString('base64url');
-      const ok = await this.#redis.set(this.lockKey(name), owner, 'PX', Math.ceil(ttlMs), 'NX');
-      return ok === 'OK' ? owner : null;
-    });
+    return lock(this.#redis, this.lockKey(name), ttlMs);
   }
 
   releaseLock(name: string, owner: string): Promise<void> {
-    return guardStore(async () => {
-      await this.#redis.oclcRelease(this.lockKey(name), owner);
-    });
+    return unlock(this.#redis, this.lockKey(name), owner);
   }
 
   ping(): Promise<void> {
