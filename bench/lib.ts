@@ -1,4 +1,4 @@
-// Shared bench plumbing: a simulator in its own process and autocannon runs with a summary.
+// Shared bench plumbing: processes that print their URL, autocannon from its own process, tables.
 import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 
@@ -8,47 +8,101 @@ export interface LoadResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  total: number;
 }
 
+/** autocannon in this process (used where the load generator's own cost does not matter). */
 export async function load(options: autocannon.Options): Promise<LoadResult> {
   const result = await autocannon(options);
+  return summarize(result as unknown as AutocannonJson);
+}
+
+interface AutocannonJson {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function summarize(result: AutocannonJson): LoadResult {
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    total: result.requests.total,
   };
 }
 
-/** Starts `oclc-auth simulator` in a child process (so its CPU is not ours) and returns its URL. */
-export async function simulatorProcess(
-  args: string[] = [],
-): Promise<{ url: string; stop: () => Promise<void>; child: ChildProcess }> {
-  const bin = new URL('../bin/oclc-auth.cjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, 'simulator', '--port', '0', ...args], {
+/** autocannon in a separate process, so the load generator never shares a thread with the server. */
+export function loadProcess(
+  url: string,
+  options: { connections: number; duration?: number; amount?: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
+  const bin = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
+  const args = [bin, '-j', '-c', String(options.connections)];
+  if (options.amount) args.push('-a', String(options.amount));
+  else args.push('-d', String(options.duration ?? 5));
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
+      try {
+        resolve(summarize(JSON.parse(out) as AutocannonJson));
+      } catch {
+        reject(new Error(`autocannon output: ${out.slice(0, 200)} ${err}`));
+      }
+    });
+  });
+}
+
+export interface Proc {
+  url: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** Starts a node process (TS through tsx) and waits for "listening <url>" or "listening on <url>". */
+export function startProcess(args: string[], env: Record<string, string> = {}): Promise<Proc> {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   child.stdout!.setEncoding('utf8');
   let text = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: string) => {
       text += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(text);
-      if (m) resolve(m[1]!);
+      const m = /listening (?:on )?(http:\/\/\S+)/.exec(text);
+      if (m) {
+        resolve({
+          url: m[1]!,
+          child,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
     });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${text}`)));
+    child.once('exit', (code) => reject(new Error(`process exited with ${code}: ${text}`)));
   });
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+}
+
+/** `oclc-auth simulator` in a child process (so its CPU is not ours). */
+export function simulatorProcess(args: string[] = []): Promise<Proc> {
+  const bin = new URL('../bin/oclc-auth.cjs', import.meta.url).pathname;
+  return startProcess([bin, 'simulator', '--port', '0', ...args]);
 }
 
 export function table(rows: Array<Record<string, string | number>>): string {

@@ -76,7 +76,7 @@ it('signs in, reads 823520553, refreshes, looks up another record and signs out'
 
   await page.waitForURL(`${url}/record`);
   await page.getByRole('heading', { name: 'Bibliographic Record 823520553' }).waitFor();
-  assert.match(await page.locator('section').first().innerText(), /tk_…/);
+  assert.match((await page.locator('section').first().textContent()) ?? '', /tk_…/);
   assert.match(await page.content(), /Cataloging in the cloud/);
   const cookies = await context.cookies(url);
   const sid = cookies.find((c) => c.name === 'oclc.sid')!;
@@ -86,10 +86,10 @@ it('signs in, reads 823520553, refreshes, looks up another record and signs out'
   if (process.env.UPDATE_DOCS_SCREENSHOT === '1')
     copyFileSync(new URL('signed-in.png', shots), new URL('../docs/signed-in.png', import.meta.url));
 
-  const before_ = await page.locator('tr', { hasText: 'token' }).first().innerText();
+  const before_ = await page.locator('tr', { hasText: 'token' }).first().textContent();
   await page.getByRole('button', { name: 'Refresh token now' }).click();
   await page.getByText('The access token was refreshed.').waitFor();
-  assert.notEqual(await page.locator('tr', { hasText: 'token' }).first().innerText(), before_);
+  assert.notEqual(await page.locator('tr', { hasText: 'token' }).first().textContent(), before_);
 
   await page.fill('#oclcNumber', '(OCoLC)ocm01039085');
   await page.getByRole('button', { name: 'Look up' }).click();

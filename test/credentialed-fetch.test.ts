@@ -14,6 +14,7 @@ interface Hit {
   method: string;
   url: string;
   authorization?: string;
+  type?: string;
   body: string;
 }
 
@@ -37,6 +38,7 @@ async function listen(
         method: req.method!,
         url: req.url!,
         authorization: req.headers.authorization,
+        type: req.headers['content-type'],
         body,
       });
       const answer = handler(req, body);
@@ -111,6 +113,7 @@ describe('credentialedFetch', () => {
 
   it('resolves relative URLs against the API base and sends the credential', async () => {
     const res = await credentialedFetch('ok', {}, options());
+    assert.equal(res.url, `${aUrl}/ok`);
     assert.equal(await res.text(), 'ok');
     assert.deepEqual(
       hits.map((h) => [h.url, h.authorization]),
@@ -139,6 +142,28 @@ describe('credentialedFetch', () => {
       [
         ['PUT', 'Bearer tk_1', 'x'],
         ['PUT', 'Bearer tk_2', 'x'],
+      ],
+    );
+  });
+
+  it('serializes fetch body types with their Content-Type', async () => {
+    await credentialedFetch(
+      `${aUrl}/ok`,
+      { method: 'POST', body: new URLSearchParams({ q: 'a b' }) },
+      options(),
+    );
+    await credentialedFetch(`${aUrl}/ok`, { method: 'POST', body: 'text' }, options());
+    await credentialedFetch(
+      `${aUrl}/ok`,
+      { method: 'POST', body: JSON.stringify({ a: 1 }), headers: { 'content-type': 'application/json' } },
+      options(),
+    );
+    assert.deepEqual(
+      hits.map((h) => [h.type, h.body]),
+      [
+        ['application/x-www-form-urlencoded;charset=UTF-8', 'q=a+b'],
+        ['text/plain;charset=UTF-8', 'text'],
+        ['application/json', '{"a":1}'],
       ],
     );
   });

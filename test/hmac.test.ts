@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   HMAC_SCHEME,
+  normalizeQuery,
   normalizeRequest,
   OclcInputError,
   parseHmacHeader,
@@ -308,5 +309,64 @@ describe('verifySignature', () => {
     assert.ok(parsed.ok);
     assert.equal(parsed.header.clientId, 'client-1');
     assert.equal(parsed.header.timestamp, String(now / 1000));
+  });
+});
+
+describe('query normalization against a byte-wise reference', () => {
+  // The rule of design.md 3.1 written the slow, obvious way: decode to bytes, re-encode each byte.
+  function reference(component: string): string {
+    const raw = Buffer.from(component, 'utf8');
+    const bytes: number[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      const b = raw[i]!;
+      const hex = (c: number | undefined) => c !== undefined && /[0-9A-Fa-f]/.test(String.fromCharCode(c));
+      if (b === 0x2b) bytes.push(0x20);
+      else if (b === 0x25 && hex(raw[i + 1]) && hex(raw[i + 2])) {
+        bytes.push(Number.parseInt(String.fromCharCode(raw[i + 1]!, raw[i + 2]!), 16));
+        i += 2;
+      } else bytes.push(b);
+    }
+    return bytes
+      .map((b) =>
+        /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) && b < 128
+          ? String.fromCharCode(b)
+          : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+      )
+      .join('');
+  }
+
+  it('agrees on any component, including %, +, non-ASCII and lone surrogates', () => {
+    const piece = fc.string({
+      maxLength: 24,
+      unit: fc.constantFrom(
+        'a',
+        'Z',
+        '0',
+        '-',
+        '~',
+        '%',
+        '+',
+        '2',
+        'f',
+        'G',
+        ' ',
+        ':',
+        '/',
+        'é',
+        '😀',
+        '\ud800',
+        '=',
+        '*',
+      ),
+    });
+    fc.assert(
+      fc.property(piece, (value) => {
+        const url = `https://a.b/?x=${value.replaceAll('&', '').replaceAll('#', '').replaceAll('=', '')}`;
+        const v = url.slice('https://a.b/?x='.length);
+        const line = normalizeQuery(url)[0];
+        assert.equal(line, `x=${reference(v)}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

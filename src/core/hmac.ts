@@ -1,9 +1,8 @@
 // WSKey v2 HMAC request signatures (design.md 3.1): the one normalizer, used by the signer and by
 // the verifier the simulator runs.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Clock, type RandomBytes, systemClock, systemRandom } from './clock.js';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { type Clock, type RandomBytes, systemClock } from './clock.js';
 import { OclcInputError } from './errors.js';
-import { hasControlCharacters } from './text.js';
 
 export const HMAC_SCHEME = 'http://www.worldcat.org/wskey/v2/hmac/v1';
 // Always these three lines, whatever the request's real host, port and path.
@@ -48,41 +47,66 @@ export interface SignedRequest {
 
 const HEX = '0123456789ABCDEF';
 
-function isHex(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+// RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), as a lookup table for the ASCII range.
+const UNRESERVED = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9\-._~]/.test(ch)) UNRESERVED[c] = 1;
 }
 
-function isUnreserved(byte: number): boolean {
-  return (
-    (byte >= 0x41 && byte <= 0x5a) || // A-Z
-    (byte >= 0x61 && byte <= 0x7a) || // a-z
-    (byte >= 0x30 && byte <= 0x39) || // 0-9
-    byte === 0x2d || // -
-    byte === 0x2e || // .
-    byte === 0x5f || // _
-    byte === 0x7e // ~
-  );
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
 }
 
-// Form-decodes to bytes and re-encodes with RFC 3986 unreserved characters only. Working on bytes
-// means a stray `%` or invalid UTF-8 still gives one stable answer instead of throwing.
+function pct(byte: number): string {
+  return `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
+}
+
+/**
+ * Form-decodes one query component and re-encodes it with RFC 3986 unreserved characters only.
+ * Byte by byte, so a stray `%` or invalid UTF-8 still gives one stable answer instead of throwing.
+ * Most components need no change: those return at once.
+ */
 function recode(component: string): string {
-  const raw = Buffer.from(component, 'utf8');
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i]!;
-    if (byte === 0x2b) {
-      bytes.push(0x20); // '+' is a space in form encoding
-    } else if (byte === 0x25 && i + 2 < raw.length && isHex(raw[i + 1]!) && isHex(raw[i + 2]!)) {
-      bytes.push(Number.parseInt(String.fromCharCode(raw[i + 1]!, raw[i + 2]!), 16));
-      i += 2;
-    } else {
-      bytes.push(byte);
-    }
+  let i = 0;
+  for (; i < component.length; i++) {
+    const code = component.charCodeAt(i);
+    if (code >= 128 || UNRESERVED[code] !== 1) break;
   }
-  let out = '';
-  for (const byte of bytes) {
-    out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
+  if (i === component.length) return component;
+  let out = component.slice(0, i);
+  while (i < component.length) {
+    const code = component.charCodeAt(i);
+    if (code < 128 && UNRESERVED[code] === 1) {
+      out += component[i];
+      i += 1;
+    } else if (code === 0x2b) {
+      out += '%20'; // '+' is a space in form encoding
+      i += 1;
+    } else if (code === 0x25) {
+      const hi = hexValue(component.charCodeAt(i + 1));
+      const lo = hi === -1 ? -1 : hexValue(component.charCodeAt(i + 2));
+      if (lo === -1) {
+        out += '%25'; // a '%' that starts no escape is a literal percent sign
+        i += 1;
+      } else {
+        const byte = hi * 16 + lo;
+        out += byte < 128 && UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : pct(byte);
+        i += 3;
+      }
+    } else if (code < 128) {
+      out += pct(code);
+      i += 1;
+    } else {
+      // Non-ASCII: the UTF-8 bytes of this character (a lone surrogate becomes U+FFFD).
+      const next = component.charCodeAt(i + 1);
+      const wide = code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+      for (const byte of Buffer.from(component.slice(i, i + wide), 'utf8')) out += pct(byte);
+      i += wide;
+    }
   }
   return out;
 }
@@ -90,19 +114,29 @@ function recode(component: string): string {
 /** The query lines of the string to sign, already sorted: `name=value` each. */
 export function normalizeQuery(url: string): string[] {
   const hash = url.indexOf('#');
-  const beforeHash = hash === -1 ? url : url.slice(0, hash);
-  const question = beforeHash.indexOf('?');
-  if (question === -1) return [];
-  const pairs: Array<[string, string]> = [];
-  for (const piece of beforeHash.slice(question + 1).split('&')) {
-    if (!piece) continue;
-    const eq = piece.indexOf('=');
-    const name = eq === -1 ? piece : piece.slice(0, eq);
-    const value = eq === -1 ? '' : piece.slice(eq + 1);
-    pairs.push([recode(name), recode(value)]);
+  const end = hash === -1 ? url.length : hash;
+  const question = url.indexOf('?');
+  if (question === -1 || question > end) return [];
+  // Sorted as "name\0value": NUL sorts below every character an encoded name can hold, so this
+  // orders by name, then value — without a comparator.
+  const keys: string[] = [];
+  let start = question + 1;
+  while (start <= end) {
+    let stop = url.indexOf('&', start);
+    if (stop === -1 || stop > end) stop = end;
+    if (stop > start) {
+      const eq = url.indexOf('=', start);
+      keys.push(
+        eq === -1 || eq >= stop
+          ? `${recode(url.slice(start, stop))}\u0000`
+          : `${recode(url.slice(start, eq))}\u0000${recode(url.slice(eq + 1, stop))}`,
+      );
+    }
+    start = stop + 1;
   }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return pairs.map(([name, value]) => `${name}=${value}`);
+  keys.sort();
+  for (let i = 0; i < keys.length; i++) keys[i] = keys[i]!.replace('\u0000', '=');
+  return keys;
 }
 
 function requireText(value: unknown, field: string): string {
@@ -114,8 +148,11 @@ function requireText(value: unknown, field: string): string {
 
 // Values that go between quotes in the header must not be able to break out of them.
 function requireHeaderSafe(value: string, field: string): string {
-  if (/["\\]/.test(value) || hasControlCharacters(value)) {
-    throw new OclcInputError(`${field} must not contain quotes, backslashes or control characters`, field);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x7f) {
+      throw new OclcInputError(`${field} must not contain quotes, backslashes or control characters`, field);
+    }
   }
   return value;
 }
@@ -148,10 +185,9 @@ export function normalizeRequest(input: NormalizeInput): string {
   const nonce = requireHeaderSafe(requireText(input.nonce, 'nonce'), 'nonce');
   const method = requireMethod(input.method);
   const url = requireUrl(input.url);
-  const lines = [key, timestamp, nonce, input.bodyHash ?? '', method, SIGNED_HOST, SIGNED_PORT, SIGNED_PATH];
-  return `${lines.join('\n')}\n${normalizeQuery(url)
-    .map((line) => `${line}\n`)
-    .join('')}`;
+  let out = `${key}\n${timestamp}\n${nonce}\n${input.bodyHash ?? ''}\n${method}\n${SIGNED_HOST}\n${SIGNED_PORT}\n${SIGNED_PATH}\n`;
+  for (const line of normalizeQuery(url)) out += `${line}\n`;
+  return out;
 }
 
 function computeSignature(secret: string, normalized: string): string {
@@ -166,9 +202,12 @@ export function signRequest(input: SignInput): SignedRequest {
       ? String(Math.floor((input.clock ?? systemClock)() / 1000))
       : requireTimestamp(input.timestamp);
   const nonce =
-    input.nonce === undefined
-      ? Buffer.from((input.randomBytes ?? systemRandom)(16)).toString('hex')
-      : requireText(input.nonce, 'nonce');
+    input.nonce !== undefined
+      ? requireText(input.nonce, 'nonce')
+      : input.randomBytes
+        ? Buffer.from(input.randomBytes(16)).toString('hex')
+        : // randomUUID draws from an entropy cache: far cheaper per call than randomBytes(16).
+          randomUUID().replaceAll('-', '');
   const normalized = normalizeRequest({
     key: input.key,
     timestamp,

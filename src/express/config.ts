@@ -59,6 +59,8 @@ export const oclcAuthSchema = z
       )
       .optional(),
     refreshLeewaySeconds: z.number().int().min(0).max(3600).default(60),
+    /** How long a grant read may be reused in this process (0: read Redis on every request). */
+    grantCacheMs: z.number().int().min(0).max(60_000).default(1000),
     /** Origins req.oclc.fetch may send credentials to (`https://*.example.org` matches subdomains). */
     allowedOrigins: z.array(z.string()).optional(),
     /** Base for relative URLs given to req.oclc.fetch. */

@@ -1,7 +1,8 @@
 // fetch() with OCLC credentials (design.md 4–5): standard fetch semantics and a standard Response,
 // credentials only for allow-listed origins and never across a redirect to another origin, explicit
 // timeouts, and one forced re-authorization + retry when an API answers 401 and the body can be replayed.
-import { type Dispatcher, Headers, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
+import { Readable } from 'node:stream';
+import { type Dispatcher, Headers, type RequestInit, Response, request } from 'undici';
 import { OclcInputError, OclcNetworkError } from '../core/errors.js';
 
 export interface Authorizer {
@@ -38,6 +39,52 @@ function replayable(body: RequestInit['body']): boolean {
   );
 }
 
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+type RequestBody = string | Uint8Array | Readable | undefined;
+
+/**
+ * A fetch body as undici.request takes it, with the Content-Type fetch would give it. Replayable
+ * bodies come back as bytes; a stream stays a (single-use) stream.
+ */
+async function toRequestBody(body: RequestInit['body'], headers: Headers): Promise<RequestBody> {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') {
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+    return body;
+  }
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ReadableStream)
+    return Readable.fromWeb(body as import('node:stream/web').ReadableStream);
+  // URLSearchParams, Blob, FormData: let a Response serialize it (and name its Content-Type).
+  const serialized = new Response(body as ConstructorParameters<typeof Response>[0]);
+  const type = serialized.headers.get('content-type');
+  if (type && !headers.has('content-type')) headers.set('content-type', type);
+  return new Uint8Array(await serialized.arrayBuffer());
+}
+
+function toResponse(url: URL, method: string, res: Dispatcher.ResponseData): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  const empty = NULL_BODY_STATUS.has(res.statusCode) || method === 'HEAD';
+  if (empty) res.body.dump().catch(() => {});
+  const response = new Response(
+    empty ? null : (res.body as unknown as ConstructorParameters<typeof Response>[0]),
+    {
+      status: res.statusCode,
+      headers,
+    },
+  );
+  // A Response made here has no URL of its own; give it the one it came from, as fetch does.
+  Object.defineProperty(response, 'url', { value: url.href, enumerable: true });
+  return response;
+}
+
 function resolve(input: FetchInput, baseURL: string): URL {
   try {
     return new URL(input, baseURL);
@@ -61,8 +108,10 @@ function fetchFailure(
       cause: err,
     });
   }
-  const cause = (err as { cause?: { code?: unknown } })?.cause;
-  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
+  const own = (err as { code?: unknown })?.code;
+  const cause = (err as { cause?: { code?: unknown } })?.cause?.code;
+  const found = typeof own === 'string' && own.startsWith('E') ? own : cause;
+  const code = typeof found === 'string' ? ` (${found})` : '';
   return new OclcNetworkError(`could not reach ${url.origin}${code}`, { code: 'OCLC_NETWORK', cause: err });
 }
 
@@ -103,15 +152,16 @@ export async function credentialedFetch(
     }
     let res: Response;
     try {
-      res = await undiciFetch(url, {
-        ...init,
-        method,
-        body,
-        headers,
-        redirect: 'manual',
+      // undici.request under a standard Response: the same semantics, far less overhead than fetch.
+      const requestBody = await toRequestBody(body, headers);
+      const raw = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers: Object.fromEntries(headers),
+        body: requestBody,
         signal,
         dispatcher: options.dispatcher,
       });
+      res = toResponse(url, method, raw);
     } catch (err) {
       throw fetchFailure(err, url, init.signal as AbortSignal | undefined, timeout, options.totalTimeoutMs);
     }

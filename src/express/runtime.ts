@@ -76,6 +76,7 @@ export function createRuntime(config: ResolvedOclcAuthConfig): Runtime {
       store,
       leewaySeconds: config.refreshLeewaySeconds,
       lockTtlMs: config.lockTtlMs,
+      cacheMs: config.grantCacheMs,
     }),
     appTokens: new ClientCredentialsCache({
       client,

@@ -22,6 +22,14 @@ export interface GrantManagerOptions {
   lockTtlMs?: number;
   /** How often a process waiting on another's refresh re-reads the grant. Default 50 ms. */
   pollMs?: number;
+  /**
+   * How long a grant read on the request path may be reused in this process. Refresh decisions
+   * always re-read the store, so a stale copy can at worst present an access token a sibling has
+   * just replaced (an API 401 then forces a re-read). Default 1000 ms; 0 turns it off.
+   */
+  cacheMs?: number;
+  /** Most grants kept in that cache. Default 10,000. */
+  cacheSize?: number;
 }
 
 export interface FreshOptions {
@@ -46,6 +54,9 @@ export class GrantManager {
   readonly #lockTtlMs: number;
   readonly #pollMs: number;
   readonly #inflight = new Map<string, Promise<StoredGrant>>();
+  readonly #cache = new Map<string, { grant: StoredGrant; until: number }>();
+  readonly #cacheMs: number;
+  readonly #cacheSize: number;
   readonly #log = createLogger('refresh');
 
   constructor(options: GrantManagerOptions) {
@@ -54,6 +65,8 @@ export class GrantManager {
     this.#leewayMs = (options.leewaySeconds ?? 60) * 1000;
     this.#lockTtlMs = options.lockTtlMs ?? options.client.timeouts.total + 2000;
     this.#pollMs = options.pollMs ?? 50;
+    this.#cacheMs = options.cacheMs ?? 1000;
+    this.#cacheSize = options.cacheSize ?? 10_000;
   }
 
   /** Refreshes in flight in this process (for health and soak reports). */
@@ -80,17 +93,37 @@ export class GrantManager {
     return { grantId, grant };
   }
 
-  read(grantId: string): Promise<StoredGrant | null> {
-    return this.store.readGrant(grantId);
+  /** The grant as the request path sees it: from the short in-process cache, else the store. */
+  async read(grantId: string): Promise<StoredGrant | null> {
+    const hit = this.#cache.get(grantId);
+    if (hit && hit.until > Date.now()) return hit.grant;
+    return this.#remember(grantId, await this.store.readGrant(grantId));
   }
 
-  delete(grantId: string): Promise<void> {
-    return this.store.deleteGrant(grantId);
+  async delete(grantId: string): Promise<void> {
+    this.#cache.delete(grantId);
+    await this.store.deleteGrant(grantId);
+  }
+
+  /** Grants in the request-path cache (for soak reports). */
+  get cached(): number {
+    return this.#cache.size;
+  }
+
+  #remember(grantId: string, grant: StoredGrant | null): StoredGrant | null {
+    this.#cache.delete(grantId);
+    if (!grant || this.#cacheMs <= 0) return grant;
+    if (this.#cache.size >= this.#cacheSize) {
+      const oldest = this.#cache.keys().next();
+      if (!oldest.done) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(grantId, { grant, until: Date.now() + this.#cacheMs });
+    return grant;
   }
 
   /** The grant with a usable access token, refreshing it when due; OCLC_LOGIN_REQUIRED when it cannot be. */
   async fresh(grantId: string, options: FreshOptions = {}): Promise<StoredGrant> {
-    const grant = await this.store.readGrant(grantId);
+    const grant = await this.read(grantId);
     if (!grant) throw loginRequired('the session has ended');
     if (!this.#due(grant, options)) return grant;
     const shared = await this.#singleFlight(grantId, options);
@@ -102,7 +135,13 @@ export class GrantManager {
   #singleFlight(grantId: string, options: FreshOptions): Promise<StoredGrant> {
     let pending = this.#inflight.get(grantId);
     if (!pending) {
-      pending = this.#refresh(grantId, options).finally(() => this.#inflight.delete(grantId));
+      pending = this.#refresh(grantId, options)
+        .then((grant) => this.#remember(grantId, grant)!)
+        .catch((err: unknown) => {
+          this.#cache.delete(grantId);
+          throw err;
+        })
+        .finally(() => this.#inflight.delete(grantId));
       this.#inflight.set(grantId, pending);
     }
     return pending;
@@ -162,7 +201,7 @@ export class GrantManager {
         const again = await this.store.readGrant(grantId);
         if (again && again.version !== current.version) return again;
         this.#log('refresh refused by OCLC; signing out', err.oauthError ?? err.status);
-        await this.store.deleteGrant(grantId);
+        await this.delete(grantId);
         throw loginRequired('OCLC no longer accepts the refresh token');
       }
       // OCLC trouble: the old token keeps working while it is valid.
