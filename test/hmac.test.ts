@@ -370,3 +370,35 @@ describe('query normalization against a byte-wise reference', () => {
     );
   });
 });
+
+describe('URL validation', () => {
+  it('accepts what the URL parser accepts and refuses what it refuses', () => {
+    const cases = [
+      'https://a.b',
+      'https://a.b/',
+      'http://a.b:8080/x?y#z',
+      'https://a.b:99999/',
+      'https://.a/',
+      'https://a./x',
+      'https://a..b/',
+      'http://:80/',
+      'https://a b/',
+      'ftp://a.b/',
+      'https://a.b?x',
+      'https://[::1]:8080/',
+      'https://a.b:/',
+      'mailto:x@y',
+      'https://a.b\\x',
+    ];
+    for (const url of cases) {
+      const parses = URL.canParse(url);
+      let signed = true;
+      try {
+        normalizeRequest({ key: 'k', timestamp: 1, nonce: 'n', method: 'GET', url });
+      } catch {
+        signed = false;
+      }
+      assert.equal(signed, parses, url);
+    }
+  });
+});

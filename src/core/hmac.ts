@@ -157,9 +157,37 @@ function requireHeaderSafe(value: string, field: string): string {
   return value;
 }
 
+/**
+ * True for the common `http(s)://host[:port]…` shape, which the URL parser always accepts (what
+ * follows the authority can hold anything). A cheap check before the full parser.
+ */
+function plainHttpUrl(text: string): boolean {
+  let i: number;
+  if (text.startsWith('https://')) i = 8;
+  else if (text.startsWith('http://')) i = 7;
+  else return false;
+  const hostStart = i;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const hostChar =
+      (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+    if (!hostChar) break;
+  }
+  if (i === hostStart || text.charCodeAt(hostStart) === 46 || text.charCodeAt(i - 1) === 46) return false;
+  if (text.charCodeAt(i) === 58) {
+    const portStart = ++i;
+    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    if (i === portStart || i - portStart > 5 || Number(text.slice(portStart, i)) > 65535) return false;
+  }
+  if (i === text.length) return true;
+  const next = text.charCodeAt(i);
+  return next === 47 || next === 63 || next === 35; // '/', '?', '#'
+}
+
 function requireUrl(url: unknown): string {
   const text = requireText(url, 'url');
-  if (!URL.canParse(text)) throw new OclcInputError('url is not an absolute URL that parses', 'url');
+  if (!plainHttpUrl(text) && !URL.canParse(text))
+    throw new OclcInputError('url is not an absolute URL that parses', 'url');
   return text;
 }
 
