@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import {
   createRedisClient,
   createSession,
+  deriveTokenKey,
   oclcAuth,
   RedisTokenStore,
   redisReady,
@@ -51,7 +52,7 @@ if (env.MODE === 'plain') {
     server: env.SIM_URL!,
     institution: '128807',
     apiBaseURL: `${env.SIM_URL}/worldcat/`,
-    tokenStore: new RedisTokenStore({ redis, prefix: 'bench:' }),
+    tokenStore: new RedisTokenStore({ redis, prefix: 'bench:', encryptionKeys: [deriveTokenKey(SECRET)] }),
   });
   app.use(createSession({ redis, secret: SECRET, prefix: 'bench:sess:' }));
   app.use(auth);

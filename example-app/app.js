@@ -4,6 +4,7 @@ import express from 'express';
 import {
   createRedisClient,
   createSession,
+  deriveTokenKey,
   oclcAuth,
   oclcErrorHandler,
   parseErrorBody,
@@ -41,7 +42,13 @@ export async function createExampleApp(options) {
     server: options.oclc.server,
     institution: options.oclc.institution,
     apiBaseURL: options.oclc.apiBaseURL,
-    tokenStore: redis ? new RedisTokenStore({ redis }) : undefined,
+    // Tokens are encrypted at rest: TOKEN_ENCRYPTION_KEY, or a key derived from the session secret.
+    tokenStore: redis
+      ? new RedisTokenStore({
+          redis,
+          encryptionKeys: [options.tokenKey ?? deriveTokenKey(options.sessionSecret)],
+        })
+      : undefined,
   });
   const mode = options.mode;
 

@@ -62,6 +62,9 @@ const { app, close } = await createExampleApp({
   oclc,
   sessionSecret,
   redisUrl: env.REDIS_URL || undefined,
+  tokenKey: env.TOKEN_ENCRYPTION_KEY
+    ? { id: env.TOKEN_ENCRYPTION_KEY_ID ?? 'env', key: env.TOKEN_ENCRYPTION_KEY }
+    : undefined,
   mode: useOclc ? 'OCLC' : 'built-in OCLC simulator',
   trustProxy: env.TRUST_PROXY === '1',
 });

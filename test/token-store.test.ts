@@ -34,6 +34,8 @@ const data: GrantData = {
   createdAt: Date.now(),
 };
 
+const KEY = { id: 'k1', key: Buffer.alloc(32, 7) };
+
 let redisHandle: { url: string; stop: () => Promise<void> };
 let redis: Redis;
 before(async () => {
@@ -91,11 +93,11 @@ function contract(name: string, make: () => TokenStore) {
 }
 
 contract('memory', () => new MemoryTokenStore());
-contract('Redis', () => new RedisTokenStore({ redis, prefix: `ts:${process.pid}:` }));
+contract('Redis', () => new RedisTokenStore({ redis, prefix: `ts:${process.pid}:`, encryptionKeys: [KEY] }));
 
 describe('Redis layout', () => {
   it('keeps a grant and its lock in one hash slot, with a TTL from the refresh token', async () => {
-    const store = new RedisTokenStore({ redis, prefix: `layout:${process.pid}:` });
+    const store = new RedisTokenStore({ redis, prefix: `layout:${process.pid}:`, encryptionKeys: [KEY] });
     await store.writeGrant('abc', data, null, 3_600_000);
     const grantKey = store.grantKey('abc');
     const lockKey = store.lockKey('abc');
@@ -110,14 +112,14 @@ describe('Redis layout', () => {
   });
 
   it('an unreadable grant reads as signed out', async () => {
-    const store = new RedisTokenStore({ redis, prefix: `bad:${process.pid}:` });
+    const store = new RedisTokenStore({ redis, prefix: `bad:${process.pid}:`, encryptionKeys: [KEY] });
     await redis.hset(store.grantKey('x'), 'v', '1', 'd', '{not json');
     assert.equal(await store.readGrant('x'), null);
   });
 
   it('Redis failures become OCLC_STORE_UNAVAILABLE without command arguments', async () => {
     const dead = createRedisClient('redis://127.0.0.1:9', { retryStrategy: () => null });
-    const store = new RedisTokenStore({ redis: dead, prefix: 'dead:' });
+    const store = new RedisTokenStore({ redis: dead, prefix: 'dead:', encryptionKeys: false });
     await assert.rejects(store.readGrant('secret-grant-id'), (err: unknown) => {
       const e = err as { code: string; status: number; message: string; retryAfterSeconds: number };
       assert.equal(e.code, 'OCLC_STORE_UNAVAILABLE');

@@ -8,5 +8,6 @@ export {
   redisReady,
 } from './redis-client.js';
 export { RedisTokenStore, type RedisTokenStoreOptions } from './redis-token-store.js';
+export { deriveTokenKey, TokenCipher, type TokenKey } from './token-cipher.js';
 export type { GrantData, GrantUser, StoredGrant, TokenStore } from './token-store.js';
 export { grantTtlMs } from './token-store.js';

@@ -8,6 +8,7 @@ import { createLogger } from '../core/log.js';
 import type { TokenCacheStore } from '../core/token-cache.js';
 import type { TokenRecord } from '../core/token-record.js';
 import { guardStore } from './store-error.js';
+import { TokenCipher, TokenDecryptError, type TokenKey } from './token-cipher.js';
 import type { GrantData, StoredGrant, TokenStore } from './token-store.js';
 
 const CAS_SCRIPT = `
@@ -53,12 +54,39 @@ export interface RedisTokenStoreOptions {
   redis: Redis | Cluster;
   /** Prefix of every key. Default `oclc:`. */
   prefix?: string;
+  /**
+   * Keys that encrypt the tokens at rest (AES-256-GCM); the first encrypts, all decrypt, so keys
+   * rotate by prepending. `false` stores tokens in plain text (tests only).
+   */
+  encryptionKeys: readonly TokenKey[] | false;
+}
+
+/** Seals and opens the token strings of a record; everything else stays readable. */
+function sealRecord(cipher: TokenCipher | null, record: TokenRecord, context: string): TokenRecord {
+  if (!cipher) return record;
+  return {
+    ...record,
+    accessToken: cipher.encrypt(record.accessToken, `${context}\naccessToken`),
+    refreshToken:
+      record.refreshToken === null ? null : cipher.encrypt(record.refreshToken, `${context}\nrefreshToken`),
+  };
+}
+
+function openRecord(cipher: TokenCipher | null, record: TokenRecord, context: string): TokenRecord {
+  if (!cipher) return record;
+  return {
+    ...record,
+    accessToken: cipher.decrypt(record.accessToken, `${context}\naccessToken`),
+    refreshToken:
+      record.refreshToken === null ? null : cipher.decrypt(record.refreshToken, `${context}\nrefreshToken`),
+  };
 }
 
 class RedisAppTokenCache implements TokenCacheStore {
   constructor(
     private readonly redis: ScriptClient,
     private readonly prefix: string,
+    private readonly cipher: TokenCipher | null,
   ) {}
 
   #key(key: string): string {
@@ -82,8 +110,9 @@ class RedisAppTokenCache implements TokenCacheStore {
       const text = await this.redis.get(this.#key(key));
       if (!text) return undefined;
       try {
-        return JSON.parse(text) as TokenRecord;
+        return openRecord(this.cipher, JSON.parse(text) as TokenRecord, `app:${key}`);
       } catch {
+        // Unreadable or undecryptable: fetch a new token.
         return undefined;
       }
     });
@@ -91,7 +120,10 @@ class RedisAppTokenCache implements TokenCacheStore {
 
   set(key: string, record: TokenRecord, ttlMs: number): Promise<void> {
     return guardStore(async () => {
-      if (ttlMs > 0) await this.redis.set(this.#key(key), JSON.stringify(record), 'PX', Math.ceil(ttlMs));
+      if (ttlMs > 0) {
+        const sealed = sealRecord(this.cipher, record, `app:${key}`);
+        await this.redis.set(this.#key(key), JSON.stringify(sealed), 'PX', Math.ceil(ttlMs));
+      }
     });
   }
 
@@ -106,9 +138,17 @@ export class RedisTokenStore implements TokenStore {
   readonly #redis: ScriptClient;
   readonly #prefix: string;
   readonly #log = createLogger('store');
+  readonly #cipher: TokenCipher | null;
   readonly appTokens: TokenCacheStore;
 
   constructor(options: RedisTokenStoreOptions) {
+    if (options.encryptionKeys === undefined) {
+      throw new OclcConfigError(
+        'RedisTokenStore: encryptionKeys is required (tokens are encrypted at rest). Use deriveTokenKey(sessionSecret) or a 32-byte key; false only for tests.',
+        'encryptionKeys',
+      );
+    }
+    this.#cipher = options.encryptionKeys === false ? null : new TokenCipher(options.encryptionKeys);
     this.#prefix = options.prefix ?? 'oclc:';
     // A brace in the prefix would become the hash tag and scatter a grant's keys over the Cluster.
     if (/[{}]/.test(this.#prefix))
@@ -120,7 +160,7 @@ export class RedisTokenStore implements TokenStore {
     if (typeof redis.oclcRelease !== 'function')
       redis.defineCommand('oclcRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.#redis = redis;
-    this.appTokens = new RedisAppTokenCache(redis, this.#prefix);
+    this.appTokens = new RedisAppTokenCache(redis, this.#prefix, this.#cipher);
   }
 
   /** The Redis key of a grant; its lock shares the hash slot. */
@@ -137,10 +177,21 @@ export class RedisTokenStore implements TokenStore {
       const [version, data] = await this.#redis.hmget(this.grantKey(grantId), 'v', 'd');
       if (!version || !data) return null;
       try {
-        return { ...(JSON.parse(data) as GrantData), version: Number(version) };
-      } catch {
-        // Unreadable: as good as gone; the user signs in again.
-        this.#log('grant record unreadable; treating as signed out');
+        const stored = JSON.parse(data) as GrantData;
+        return {
+          ...stored,
+          record: openRecord(this.#cipher, stored.record, grantId),
+          version: Number(version),
+        };
+      } catch (err) {
+        // Unreadable, or sealed with a key we do not have, or moved from another grant: as good as
+        // gone. The user signs in again — never a 500.
+        this.#log(
+          err instanceof TokenDecryptError
+            ? `grant cannot be decrypted (${err.message})`
+            : 'grant record unreadable',
+          'signing out',
+        );
         return null;
       }
     });
@@ -156,7 +207,7 @@ export class RedisTokenStore implements TokenStore {
       const version = await this.#redis.oclcCas(
         this.grantKey(grantId),
         expectedVersion === null ? '-1' : String(expectedVersion),
-        JSON.stringify(data),
+        JSON.stringify({ ...data, record: sealRecord(this.#cipher, data.record, grantId) }),
         String(Math.max(1, Math.ceil(ttlMs))),
       );
       if (Number(version) < 0) return null;

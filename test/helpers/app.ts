@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import {
   createRedisClient,
   createSession,
+  deriveTokenKey,
   type OclcAuthConfig,
   type OclcAuthRouter,
   type OclcSessionMiddleware,
@@ -56,7 +57,11 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
     prefix: `${prefix}sess:`,
     baseURL: options.trustProxy ? undefined : url,
   });
-  const store = options.config?.tokenStore ?? (redis ? new RedisTokenStore({ redis, prefix }) : undefined);
+  const store =
+    options.config?.tokenStore ??
+    (redis
+      ? new RedisTokenStore({ redis, prefix, encryptionKeys: [deriveTokenKey(SESSION_SECRET)] })
+      : undefined);
   const router = oclcAuth({
     baseURL: url,
     key: 'simulator-key',
