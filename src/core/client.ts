@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { USER_AGENT } from '../version.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { type Clock, type RandomBytes, systemClock, systemRandom } from './clock.js';
 import { parseConfig } from './config.js';
 import {
@@ -62,6 +63,14 @@ export const clientConfigSchema = z
         baseDelayMs: z.number().int().min(0).max(60_000),
         maxDelayMs: z.number().int().min(0).max(60_000),
         maxRetryAfterSeconds: z.number().min(0).max(3600),
+      })
+      .partial()
+      .default({}),
+    /** Consecutive token-endpoint failures (network, 5xx) before calls stop for a cool-down. */
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).max(100),
+        cooldownMs: z.number().int().min(0).max(600_000),
       })
       .partial()
       .default({}),
@@ -150,6 +159,7 @@ export class OclcClient {
   readonly #authenticatingInstitutionId: string | undefined;
   readonly #contextInstitutionId: string | undefined;
   readonly #sleep: (ms: number) => Promise<unknown>;
+  readonly #breaker: CircuitBreaker;
 
   constructor(config: OclcClientConfig) {
     const c = parseConfig(clientConfigSchema, config, 'OCLC client configuration');
@@ -167,6 +177,7 @@ export class OclcClient {
     this.randomBytes = c.randomBytes ?? systemRandom;
     this.#sleep = c.sleep ?? sleep;
     this.#userAgent = c.userAgent;
+    this.#breaker = new CircuitBreaker({ ...c.breaker, clock: this.clock });
     this.#basic = c.basicAuthEncoding;
     this.#ownsDispatcher = !c.dispatcher;
     this.#dispatcher =
@@ -177,6 +188,11 @@ export class OclcClient {
         bodyTimeout: this.timeouts.body,
         keepAliveTimeout: 10_000,
       });
+  }
+
+  /** `open` while the token endpoint is being left alone after repeated failures. */
+  get breakerState(): 'closed' | 'open' {
+    return this.#breaker.state;
   }
 
   /** The undici dispatcher this client sends with (shared with req.oclc.fetch). */
@@ -304,15 +320,34 @@ export class OclcClient {
       }).authorization;
       body = '';
     }
-    const res = await send(what, {
-      method: 'POST',
-      url,
-      headers,
-      body,
-      dispatcher: this.#dispatcher,
-      timeouts: this.timeouts,
-      maxBodyBytes: 256 * 1024,
-    });
+    const blocked = this.#breaker.blockedForMs();
+    if (blocked > 0) {
+      throw new OclcAuthError(
+        `${what}: OCLC's token endpoint failed repeatedly; not calling it for ${Math.ceil(blocked / 1000)} s`,
+        {
+          code: 'OCLC_AUTH_UNAVAILABLE',
+          status: 503,
+          retryAfterSeconds: Math.ceil(blocked / 1000),
+        },
+      );
+    }
+    let res: Awaited<ReturnType<typeof send>>;
+    try {
+      res = await send(what, {
+        method: 'POST',
+        url,
+        headers,
+        body,
+        dispatcher: this.#dispatcher,
+        timeouts: this.timeouts,
+        maxBodyBytes: 256 * 1024,
+      });
+    } catch (err) {
+      this.#breaker.failure();
+      throw err;
+    }
+    if (res.status >= 500) this.#breaker.failure();
+    else this.#breaker.success();
     if (res.status < 200 || res.status >= 300) {
       throw authErrorFromResponse(what, {
         status: res.status,

@@ -138,7 +138,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Jittered exponential backoff ("full jitter"). */
 export function backoffDelay(
   attempt: number,
-  policy: RetryPolicy,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
   random: () => number = Math.random,
 ): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);

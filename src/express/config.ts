@@ -73,6 +73,24 @@ export const oclcAuthSchema = z
     maxPendingLogins: z.number().int().min(1).max(20).default(5),
     timeouts: z.object({ connect: ms, headers: ms, body: ms, total: ms }).partial().default({}),
     lockTtlMs: ms.optional(),
+    /** Retries of idempotent API calls on 429/5xx/resets, within a time budget (POST never). */
+    apiRetry: z
+      .object({
+        retries: z.number().int().min(0).max(5),
+        baseDelayMs: z.number().int().min(0).max(10_000),
+        maxDelayMs: z.number().int().min(0).max(60_000),
+        budgetMs: z.number().int().min(0).max(120_000),
+      })
+      .partial()
+      .default({}),
+    /** After this many consecutive token-endpoint failures, stop calling it for the cool-down. */
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).max(100),
+        cooldownMs: z.number().int().min(0).max(600_000),
+      })
+      .partial()
+      .default({}),
     basicAuthEncoding: z.enum(['raw', 'form']).default('raw'),
     dispatcher: z
       .custom<Dispatcher>((v) => typeof v === 'object' && v !== null && 'dispatch' in v)

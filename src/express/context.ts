@@ -142,6 +142,7 @@ export class OclcContext {
       baseURL: this.#rt.config.apiBaseURL,
       totalTimeoutMs: this.#rt.totalTimeoutMs,
       userAgent: this.#rt.userAgent,
+      retry: this.#rt.apiRetry,
     };
   }
 

@@ -2,8 +2,10 @@
 // credentials only for allow-listed origins and never across a redirect to another origin, explicit
 // timeouts, and one forced re-authorization + retry when an API answers 401 and the body can be replayed.
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, Headers, type RequestInit, Response, request } from 'undici';
 import { OclcInputError, OclcNetworkError } from '../core/errors.js';
+import { backoffDelay, parseRetryAfter } from '../core/http.js';
 
 export interface Authorizer {
   /**
@@ -13,8 +15,28 @@ export interface Authorizer {
   authorize(request: { method: string; url: string; refused?: string }): Promise<string>;
 }
 
+export interface ApiRetryPolicy {
+  /** Further attempts after the first, for idempotent requests only. */
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** All waiting for one call stays within this; a longer Retry-After is returned at once. */
+  budgetMs: number;
+}
+
+export const DEFAULT_API_RETRY: ApiRetryPolicy = {
+  retries: 2,
+  baseDelayMs: 200,
+  maxDelayMs: 2000,
+  budgetMs: 5000,
+};
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const RETRY_STATUS = new Set([500, 502, 503, 504]);
+
 export interface CredentialedFetchOptions {
   dispatcher: Dispatcher;
+  retry?: ApiRetryPolicy;
   isAllowed: (origin: string) => boolean;
   baseURL: string;
   totalTimeoutMs: number;
@@ -102,7 +124,12 @@ function fetchFailure(
   limitMs: number,
 ): unknown {
   if (callerSignal?.aborted) return err;
-  if (timeout.aborted) {
+  const undiciCode = (err as { code?: unknown })?.code;
+  const timedOut =
+    undiciCode === 'UND_ERR_HEADERS_TIMEOUT' ||
+    undiciCode === 'UND_ERR_BODY_TIMEOUT' ||
+    undiciCode === 'UND_ERR_CONNECT_TIMEOUT';
+  if (timeout.aborted || timedOut) {
     return new OclcNetworkError(`${url.origin} timed out after ${limitMs} ms`, {
       code: 'OCLC_TIMEOUT',
       cause: err,
@@ -138,7 +165,24 @@ export async function credentialedFetch(
   const timeout = AbortSignal.timeout(options.totalTimeoutMs);
   const signal = init.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
 
+  const policy = options.retry ?? DEFAULT_API_RETRY;
+  const started = Date.now();
+  let retriesLeft = policy.retries;
+  // A wait fits when it ends inside both the retry budget and the call's own time limit.
+  const fits = (delay: number) => {
+    const elapsed = Date.now() - started;
+    return elapsed + delay <= policy.budgetMs && elapsed + delay < options.totalTimeoutMs;
+  };
+  const pause = async (delay: number) => {
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch (err) {
+      throw fetchFailure(err, url, init.signal as AbortSignal | undefined, timeout, options.totalTimeoutMs);
+    }
+  };
+  // The credential an API refused with 401 (used once, to get a new one), and whether that happened.
   let refused: string | undefined;
+  let reauthorized = false;
   for (let hop = 0; ; hop++) {
     // Credentials go to the first origin only: a redirect elsewhere is followed without them.
     const credentialed = url.origin === firstOrigin;
@@ -148,6 +192,7 @@ export async function credentialedFetch(
     let authorization: string | undefined;
     if (credentialed) {
       authorization = await options.authorizer.authorize({ method, url: url.href, refused });
+      refused = undefined;
       headers.set('authorization', authorization);
     }
     let res: Response;
@@ -163,10 +208,53 @@ export async function credentialedFetch(
       });
       res = toResponse(url, method, raw);
     } catch (err) {
-      throw fetchFailure(err, url, init.signal as AbortSignal | undefined, timeout, options.totalTimeoutMs);
+      const failure = fetchFailure(
+        err,
+        url,
+        init.signal as AbortSignal | undefined,
+        timeout,
+        options.totalTimeoutMs,
+      );
+      // A reset or refused connection on an idempotent request: try again, signed afresh.
+      if (
+        failure instanceof OclcNetworkError &&
+        failure.code === 'OCLC_NETWORK' &&
+        IDEMPOTENT.has(method) &&
+        canReplay &&
+        retriesLeft > 0
+      ) {
+        const delay = backoffDelay(policy.retries - retriesLeft, policy);
+        if (fits(delay)) {
+          retriesLeft -= 1;
+          await pause(delay);
+          hop -= 1;
+          continue;
+        }
+      }
+      throw failure;
     }
 
-    if (res.status === 401 && credentialed && refused === undefined && canReplay) {
+    if (
+      IDEMPOTENT.has(method) &&
+      canReplay &&
+      retriesLeft > 0 &&
+      (res.status === 429 || RETRY_STATUS.has(res.status))
+    ) {
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      const delay =
+        retryAfter !== undefined ? retryAfter * 1000 : backoffDelay(policy.retries - retriesLeft, policy);
+      // Past the budget, the caller gets OCLC's answer now rather than a long wait.
+      if (fits(delay)) {
+        await res.body?.cancel();
+        retriesLeft -= 1;
+        await pause(delay);
+        hop -= 1;
+        continue;
+      }
+    }
+
+    if (res.status === 401 && credentialed && !reauthorized && canReplay) {
+      reauthorized = true;
       // One forced re-authorization and one retry; a second 401 is the caller's answer.
       await res.body?.cancel();
       refused = authorization;
@@ -191,6 +279,5 @@ export async function credentialedFetch(
       throw new TypeError('req.oclc.fetch: cannot follow a redirect with a streamed body');
     }
     url = new URL(location, url);
-    refused = undefined;
   }
 }

@@ -85,6 +85,8 @@ export function problemFor(err: unknown, loginPath: string | false): Problem | n
         title: 'OCLC is not answering',
         message: 'OCLC could not be reached. Please try again shortly.',
         retryAfterSeconds: err.retryAfterSeconds ?? 5,
+        // A failed code exchange is never retried: the way on is a new sign-in.
+        link: loginPath ? { href: loginPath, text: 'Sign in again' } : undefined,
       };
     case 'OCLC_RATE_LIMITED':
       return {

@@ -8,6 +8,7 @@ import { MemoryTokenStore } from '../store/memory-token-store.js';
 import type { TokenStore } from '../store/token-store.js';
 import { USER_AGENT } from '../version.js';
 import { DEFAULT_ALLOWED_ORIGINS, originMatcher, type ResolvedOclcAuthConfig } from './config.js';
+import { type ApiRetryPolicy, DEFAULT_API_RETRY } from './credentialed-fetch.js';
 
 export interface Runtime {
   config: ResolvedOclcAuthConfig;
@@ -21,6 +22,7 @@ export interface Runtime {
   totalTimeoutMs: number;
   userAgent: string;
   secret: string;
+  apiRetry: ApiRetryPolicy;
 }
 
 const log = createLogger('auth');
@@ -54,6 +56,7 @@ export function createRuntime(config: ResolvedOclcAuthConfig): Runtime {
     dispatcher,
     userAgent: config.userAgent,
     clock: config.clock,
+    breaker: config.breaker,
   });
   let store = config.tokenStore;
   if (!store) {
@@ -89,5 +92,6 @@ export function createRuntime(config: ResolvedOclcAuthConfig): Runtime {
     totalTimeoutMs: timeouts.total,
     userAgent: config.userAgent ?? USER_AGENT,
     secret: config.secret,
+    apiRetry: { ...DEFAULT_API_RETRY, ...config.apiRetry },
   };
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OclcClient } from '../core/client.js';
-import { OclcAuthError, OclcError } from '../core/errors.js';
+import { OclcAuthError, OclcError, OclcNetworkError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { canRefresh, isExpired, type TokenRecord } from '../core/token-record.js';
 import { type GrantUser, grantTtlMs, type StoredGrant, type TokenStore } from './token-store.js';
@@ -187,6 +187,21 @@ export class GrantManager {
     }
   }
 
+  /**
+   * One refresh call, and one more if the answer was lost on the way: if OCLC had not seen the
+   * first, the second works; if it had (and rotated), the second is refused and the user signs in
+   * again — never a loop.
+   */
+  async #refreshOnce(record: TokenRecord): Promise<TokenRecord> {
+    try {
+      return await this.client.refresh(record);
+    } catch (err) {
+      if (!(err instanceof OclcNetworkError)) throw err;
+      this.#log('refresh answer lost; trying once more', err.code);
+      return this.client.refresh(record);
+    }
+  }
+
   async #refreshLocked(grantId: string, options: FreshOptions): Promise<StoredGrant> {
     // Re-read under the lock: a sibling may have refreshed while this one waited for it.
     const current = await this.store.readGrant(grantId);
@@ -195,7 +210,7 @@ export class GrantManager {
     let record: TokenRecord;
     try {
       this.#log('refreshing grant', grantId.slice(0, 6));
-      record = await this.client.refresh(current.record);
+      record = await this.#refreshOnce(current.record);
     } catch (err) {
       if (err instanceof OclcAuthError && err.code === 'OCLC_AUTH_REJECTED') {
         const again = await this.store.readGrant(grantId);

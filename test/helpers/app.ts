@@ -114,6 +114,18 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
       next(err);
     }
   });
+  app.post('/api/post-record/:n', requiresAuth(), async (req, res, next) => {
+    try {
+      const r = await req.oclc.fetch(`manage/bibs/${encodeURIComponent(String(req.params.n))}`, {
+        method: 'POST',
+        body: '<record/>',
+      });
+      await r.arrayBuffer();
+      res.json({ status: r.status });
+    } catch (err) {
+      next(err);
+    }
+  });
   app.post('/api/refresh', requiresAuth(), async (req, res, next) => {
     try {
       res.json(await req.oclc.refresh());
