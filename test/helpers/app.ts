@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   createRedisClient,
   createSession,
@@ -26,7 +26,7 @@ export interface TestApp {
   server: Server;
   router: OclcAuthRouter;
   session: OclcSessionMiddleware;
-  redis: Redis | null;
+  redis: Redis | Cluster | null;
   store: TokenStore;
   close(): Promise<void>;
 }
@@ -36,6 +36,8 @@ export interface AppOptions {
   port: number;
   /** null: memory sessions and tokens. */
   redisUrl: string | null;
+  /** A ready client to use instead of redisUrl (a Cluster, say). */
+  redisClient?: Redis | Cluster;
   prefix?: string;
   config?: Partial<OclcAuthConfig>;
   trustProxy?: boolean;
@@ -49,7 +51,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
   if (options.trustProxy) app.set('trust proxy', 1);
   const url = `http://127.0.0.1:${options.port}`;
   const prefix = options.prefix ?? 'test:';
-  const redis = options.redisUrl ? createRedisClient(options.redisUrl) : null;
+  const redis = options.redisClient ?? (options.redisUrl ? createRedisClient(options.redisUrl) : null);
   if (redis) await redisReady(redis);
   const session = createSession({
     secret: SESSION_SECRET,
@@ -149,7 +151,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await router.close();
-      redis?.disconnect();
+      if (!options.redisClient) redis?.disconnect();
     },
   };
 }
