@@ -1,5 +1,9 @@
 // Shared bench plumbing: processes that print their URL, autocannon from its own process, tables.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { type Proc, startProcess } from '../test/helpers/process.js';
+
+export { type Proc, startProcess };
+
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -61,41 +65,6 @@ export function loadProcess(
         reject(new Error(`autocannon output: ${out.slice(0, 200)} ${err}`));
       }
     });
-  });
-}
-
-export interface Proc {
-  url: string;
-  child: ChildProcess;
-  stop: () => Promise<void>;
-}
-
-/** Starts a node process (TS through tsx) and waits for "listening <url>" or "listening on <url>". */
-export function startProcess(args: string[], env: Record<string, string> = {}): Promise<Proc> {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  child.stdout!.setEncoding('utf8');
-  let text = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: string) => {
-      text += chunk;
-      const m = /listening (?:on )?(http:\/\/\S+)/.exec(text);
-      if (m) {
-        resolve({
-          url: m[1]!,
-          child,
-          stop: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`process exited with ${code}: ${text}`)));
   });
 }
 

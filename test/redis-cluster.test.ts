@@ -30,9 +30,26 @@ after(async () => {
 
 describe('Redis Cluster', () => {
   it('runs the token store: create, compare-and-set, locks, app tokens, delete', async () => {
-    const store = new RedisTokenStore({ redis: client, prefix: 'c:', encryptionKeys: [deriveTokenKey(SESSION_SECRET)] });
-    const record = parseTokenResponse({ access_token: 'tk_cluster_token', expires_in: 60, refresh_token: 'rt_cluster', refresh_token_expires_in: 600 }, { receivedAt: Date.now() });
-    const user = { principalId: 'p', principalIdns: 'ns', authenticatingInstitutionId: '1', contextInstitutionId: '1' };
+    const store = new RedisTokenStore({
+      redis: client,
+      prefix: 'c:',
+      encryptionKeys: [deriveTokenKey(SESSION_SECRET)],
+    });
+    const record = parseTokenResponse(
+      {
+        access_token: 'tk_cluster_token',
+        expires_in: 60,
+        refresh_token: 'rt_cluster',
+        refresh_token_expires_in: 600,
+      },
+      { receivedAt: Date.now() },
+    );
+    const user = {
+      principalId: 'p',
+      principalIdns: 'ns',
+      authenticatingInstitutionId: '1',
+      contextInstitutionId: '1',
+    };
     const ids = Array.from({ length: 20 }, (_, i) => `grant-${i}`);
     for (const id of ids) {
       assert.equal((await store.writeGrant(id, { record, user, createdAt: 1 }, null, 60_000))?.version, 1);
@@ -68,7 +85,14 @@ describe('Redis Cluster', () => {
     before(async () => {
       const port = await freePort();
       sim = await startSimulator({ redirectUris: [`http://127.0.0.1:${port}/auth/callback`] });
-      app = await startApp({ sim, port, redisUrl: null, redisClient: client, prefix: 'app:', config: { clock: () => now, grantCacheMs: 0 } });
+      app = await startApp({
+        sim,
+        port,
+        redisUrl: null,
+        redisClient: client,
+        prefix: 'app:',
+        config: { clock: () => now, grantCacheMs: 0 },
+      });
     });
     after(async () => {
       await app.close();
@@ -80,7 +104,9 @@ describe('Redis Cluster', () => {
       const end = await b.navigate(`${app.url}/auth?returnTo=/api/me`);
       assert.equal(end.status, 200, end.body);
       now += 1200 * 1000;
-      const results = await Promise.all(Array.from({ length: 30 }, () => b.request(`${app.url}/api/record/823520553`)));
+      const results = await Promise.all(
+        Array.from({ length: 30 }, () => b.request(`${app.url}/api/record/823520553`)),
+      );
       assert.ok(results.every((r) => JSON.parse(r.body).status === 200));
       assert.deepEqual(sim.stats().tokenRequests.refresh_token, { ok: 1, failed: 0 });
       const out = await b.request(`${app.url}/auth/logout`, { method: 'POST', headers: { origin: app.url } });

@@ -150,7 +150,7 @@ export function refreshTokenGrant(
   if (ctx.options.rotateRefreshTokens) {
     if (entry.used) {
       // Reuse of a rotated token: someone replayed it. Revoke the whole family.
-      ctx.state.revokeFamily(entry.familyId);
+      if (ctx.options.reuseDetection) ctx.state.revokeFamily(entry.familyId);
       return invalid('invalid_grant', 'Refresh token was already used; the token family is revoked');
     }
     entry.used = true;

@@ -49,6 +49,8 @@ export const simulatorOptionsSchema = z
     codeSeconds: seconds.default(600),
     /** Issue a new refresh token on every refresh; reuse of an old one revokes the whole family. */
     rotateRefreshTokens: z.boolean().default(true),
+    /** With rotation: reuse of a spent refresh token revokes its whole family (else it is only refused). */
+    reuseDetection: z.boolean().default(true),
     /** `expires_in` as a JSON number (current server) or a string (as some OCLC answers have it). */
     expiresInAs: z.enum(['number', 'string']).default('number'),
     /** Requests a WSKey may make in the rolling window before 429. */

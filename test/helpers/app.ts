@@ -128,6 +128,14 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
       next(err);
     }
   });
+  // A slow request that writes the session (as many apps do) — it must never bring old tokens back.
+  app.post('/api/slow-session', requiresAuth(), async (req, res, next) => {
+    const session = req.session as unknown as { visits?: number };
+    const visits = session.visits ?? 0;
+    await new Promise((r) => setTimeout(r, Number(req.query.ms ?? 300)));
+    session.visits = visits + 1;
+    req.session.save((err) => (err ? next(err) : res.json({ visits: session.visits })));
+  });
   app.post('/api/refresh', requiresAuth(), async (req, res, next) => {
     try {
       res.json(await req.oclc.refresh());

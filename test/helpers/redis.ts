@@ -96,15 +96,40 @@ export interface PrivateCluster {
 export async function startPrivateCluster(): Promise<PrivateCluster> {
   const servers: PrivateRedis[] = [];
   for (let i = 0; i < 3; i++) {
-    servers.push(await startPrivateRedis(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000']));
+    servers.push(
+      await startPrivateRedis([
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${i}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+      ]),
+    );
   }
-  const created = spawnSync('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
-    encoding: 'utf8',
-  });
-  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout} ${created.stderr}`);
+  const created = spawnSync(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...servers.map((s) => `127.0.0.1:${s.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (created.status !== 0)
+    throw new Error(`redis-cli --cluster create failed: ${created.stdout} ${created.stderr}`);
   // Wait until every node agrees the cluster is ok.
   for (let i = 0; i < 200; i++) {
-    const ok = servers.every((s) => /cluster_state:ok/.test(spawnSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout));
+    const ok = servers.every((s) =>
+      /cluster_state:ok/.test(
+        spawnSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout,
+      ),
+    );
     if (ok) break;
     await sleep(50);
   }

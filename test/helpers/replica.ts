@@ -1,0 +1,21 @@
+// One app replica in its own process, for the many-replicas tests: the test app on a given port,
+// sessions and grants in a shared Redis, the simulator by URL. Prints "listening <url>".
+import { startApp } from './app.js';
+
+const env = process.env;
+const sim = { url: env.SIM_URL!, metadataUrl: `${env.SIM_URL}/worldcat` } as never;
+const app = await startApp({
+  sim,
+  port: Number(env.PORT),
+  redisUrl: env.REDIS_URL!,
+  prefix: env.PREFIX ?? 'replicas:',
+  config: {
+    lockTtlMs: env.LOCK_TTL_MS ? Number(env.LOCK_TTL_MS) : undefined,
+    grantCacheMs: 0,
+    timeouts: { total: env.TOTAL_TIMEOUT_MS ? Number(env.TOTAL_TIMEOUT_MS) : 10_000 },
+  },
+});
+console.log(`listening ${app.url}`);
+process.on('SIGTERM', () => {
+  app.close().finally(() => process.exit(0));
+});
