@@ -5,12 +5,14 @@ import {
   createRedisClient,
   createSession,
   deriveTokenKey,
+  liveness,
   oclcAuth,
   oclcErrorHandler,
   parseErrorBody,
   parseMarcXml,
   parseOclcNumber,
   RedisTokenStore,
+  readiness,
   requiresAuth,
 } from 'oclc-auth-express';
 import { errorPage, homePage, recordPage } from './views.js';
@@ -65,17 +67,8 @@ export async function createExampleApp(options) {
     res.type('css').set('Cache-Control', 'public, max-age=300').send(STYLE),
   );
   // Liveness says the process runs; readiness says Redis (sessions and tokens) answers.
-  app.get('/healthz', (_req, res) => res.json({ status: 'alive' }));
-  app.get('/readyz', (_req, res) => {
-    auth.ready().then(
-      () => res.json({ status: 'ready' }),
-      () =>
-        res
-          .status(503)
-          .set('Retry-After', '2')
-          .json({ status: 'not ready', reason: 'session store unavailable' }),
-    );
-  });
+  app.get('/healthz', liveness());
+  app.get('/readyz', readiness(auth));
 
   app.use(session);
   app.use(auth);

@@ -115,7 +115,8 @@ export function createSession(options: CreateSessionOptions): OclcSessionMiddlew
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    unset: 'destroy',
+    // 'keep': dropping req.session (as a 503 answer does) must never delete the stored session.
+    unset: 'keep',
     cookie: cookieOptions,
   });
 

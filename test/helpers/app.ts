@@ -36,6 +36,8 @@ export interface AppOptions {
   port: number;
   /** null: memory sessions and tokens. */
   redisUrl: string | null;
+  /** false: start even if Redis is not there (the app must cope). */
+  waitForRedis?: boolean;
   /** A ready client to use instead of redisUrl (a Cluster, say). */
   redisClient?: Redis | Cluster;
   prefix?: string;
@@ -52,7 +54,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
   const url = `http://127.0.0.1:${options.port}`;
   const prefix = options.prefix ?? 'test:';
   const redis = options.redisClient ?? (options.redisUrl ? createRedisClient(options.redisUrl) : null);
-  if (redis) await redisReady(redis);
+  if (redis && options.waitForRedis !== false) await redisReady(redis);
   const session = createSession({
     secret: SESSION_SECRET,
     redis: redis ?? undefined,
