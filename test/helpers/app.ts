@@ -45,6 +45,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Build the app on another express (e.g. Express 4). */
   expressModule?: typeof express;
+  /** Mount extra routes before the error handler. */
+  extraRoutes?: (app: express.Express, router: OclcAuthRouter) => void;
 }
 
 export async function startApp(options: AppOptions): Promise<TestApp> {
@@ -145,6 +147,7 @@ export async function startApp(options: AppOptions): Promise<TestApp> {
       next(err);
     }
   });
+  options.extraRoutes?.(app as express.Express, router);
   app.use(oclcErrorHandler());
 
   const server = createServer(app);

@@ -14,7 +14,24 @@ const app = await startApp({
     grantCacheMs: 0,
     timeouts: { total: env.TOTAL_TIMEOUT_MS ? Number(env.TOTAL_TIMEOUT_MS) : 10_000 },
   },
+  // What a soak watches: memory, in-flight maps, open sockets.
+  extraRoutes: (app, router) => {
+    app.get('/__stats', (_req, res) => {
+      server.getConnections((_err, connections) => {
+        const rt = router.runtime;
+        res.json({
+          rssMb: Math.round(process.memoryUsage().rss / 1e6),
+          heapMb: Math.round(process.memoryUsage().heapUsed / 1e6),
+          refreshesInFlight: rt.grants.inflight,
+          grantsCached: rt.grants.cached,
+          appTokensInFlight: rt.appTokens.inflight,
+          openConnections: connections,
+        });
+      });
+    });
+  },
 });
+const server = app.server;
 console.log(`listening ${app.url}`);
 process.on('SIGTERM', () => {
   app.close().finally(() => process.exit(0));
