@@ -1,13 +1,6 @@
 // The example app's pages. Everything shown is escaped; tokens are never shown, only fingerprints.
 
-export function escapeHtml(value) {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { escapeHtml } from 'oclc-auth-express';
 
 function layout({ title, user, body, mode }) {
   const signOut = user

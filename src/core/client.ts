@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { USER_AGENT } from '../version.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { type Clock, type RandomBytes, systemClock, systemRandom } from './clock.js';
-import { parseConfig } from './config.js';
+import {
+  breakerSchema,
+  dispatcherSchema,
+  functionSchema,
+  parseConfig,
+  registryIdSchema,
+  timeoutsSchema,
+} from './config.js';
 import {
   authErrorFromResponse,
   OclcAuthError,
@@ -29,9 +36,8 @@ import {
 import { buildAuthorizationUrl, type ResolvedServer, resolveServer, tokenEndpoint } from './servers.js';
 import { parseTokenResponse, splitScopes, type TokenRecord } from './token-record.js';
 
-const registryId = z.string().regex(/^\d{1,10}$/, 'must be an OCLC registry id (digits)');
-const positiveMs = z.number().int().positive().max(600_000);
-const fn = <T>(name: string) => z.custom<T>((v) => typeof v === 'function', `${name} must be a function`);
+const registryId = registryIdSchema;
+const fn = functionSchema;
 
 export const clientConfigSchema = z
   .object({
@@ -48,14 +54,9 @@ export const clientConfigSchema = z
     institution: registryId.optional(),
     authenticatingInstitutionId: registryId.optional(),
     contextInstitutionId: registryId.optional(),
-    timeouts: z
-      .object({ connect: positiveMs, headers: positiveMs, body: positiveMs, total: positiveMs })
-      .partial()
-      .default({}),
+    timeouts: timeoutsSchema,
     userAgent: z.string().min(1).default(USER_AGENT),
-    dispatcher: z
-      .custom<Dispatcher>((v) => typeof v === 'object' && v !== null && 'dispatch' in v)
-      .optional(),
+    dispatcher: dispatcherSchema.optional(),
     basicAuthEncoding: z.enum(['raw', 'form']).default('raw'),
     retry: z
       .object({
@@ -66,14 +67,7 @@ export const clientConfigSchema = z
       })
       .partial()
       .default({}),
-    /** Consecutive token-endpoint failures (network, 5xx) before calls stop for a cool-down. */
-    breaker: z
-      .object({
-        failures: z.number().int().min(1).max(100),
-        cooldownMs: z.number().int().min(0).max(600_000),
-      })
-      .partial()
-      .default({}),
+    breaker: breakerSchema,
     clock: fn<Clock>('clock').optional(),
     randomBytes: fn<RandomBytes>('randomBytes').optional(),
     sleep: fn<(ms: number) => Promise<unknown>>('sleep').optional(),

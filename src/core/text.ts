@@ -8,3 +8,13 @@ export function hasControlCharacters(text: string): boolean {
   }
   return false;
 }
+
+/** Escapes text for HTML (element content and quoted attributes). */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}

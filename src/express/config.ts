@@ -1,14 +1,20 @@
 // The whole oclcAuth configuration as one schema with secure defaults, validated once.
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
-import { parseConfig } from '../core/config.js';
+import {
+  breakerSchema,
+  dispatcherSchema,
+  functionSchema,
+  parseConfig,
+  registryIdSchema,
+  timeoutsSchema,
+} from '../core/config.js';
 import { OclcConfigError } from '../core/errors.js';
 import { resolveServer } from '../core/servers.js';
 import type { TokenStore } from '../store/token-store.js';
 
 const route = z.union([z.string().regex(/^\/[^\s?#]*$/, 'must be a path starting with /'), z.literal(false)]);
-const registryId = z.string().regex(/^\d{1,10}$/, 'must be an OCLC registry id (digits)');
+const registryId = registryIdSchema;
 const ms = z.number().int().positive().max(600_000);
 
 /** OCLC hosts that get credentials by default (besides the configured server). */
@@ -71,7 +77,7 @@ export const oclcAuthSchema = z
     loginTtlSeconds: z.number().int().min(60).max(3600).default(600),
     /** Pending logins kept per session (several tabs may sign in at once). */
     maxPendingLogins: z.number().int().min(1).max(20).default(5),
-    timeouts: z.object({ connect: ms, headers: ms, body: ms, total: ms }).partial().default({}),
+    timeouts: timeoutsSchema,
     lockTtlMs: ms.optional(),
     /** Retries of idempotent API calls on 429/5xx/resets, within a time budget (POST never). */
     apiRetry: z
@@ -83,20 +89,11 @@ export const oclcAuthSchema = z
       })
       .partial()
       .default({}),
-    /** After this many consecutive token-endpoint failures, stop calling it for the cool-down. */
-    breaker: z
-      .object({
-        failures: z.number().int().min(1).max(100),
-        cooldownMs: z.number().int().min(0).max(600_000),
-      })
-      .partial()
-      .default({}),
+    breaker: breakerSchema,
     basicAuthEncoding: z.enum(['raw', 'form']).default('raw'),
-    dispatcher: z
-      .custom<Dispatcher>((v) => typeof v === 'object' && v !== null && 'dispatch' in v)
-      .optional(),
+    dispatcher: dispatcherSchema.optional(),
     userAgent: z.string().min(1).optional(),
-    clock: z.custom<Clock>((v) => typeof v === 'function').optional(),
+    clock: functionSchema<Clock>('clock').optional(),
   })
   .strict();
 

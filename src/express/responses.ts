@@ -3,17 +3,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OclcError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
+import { escapeHtml } from '../core/text.js';
 
 const log = createLogger('express');
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** A page navigation (gets pages and redirects) rather than an API call (gets JSON). */
 export function wantsHtml(req: Request): boolean {

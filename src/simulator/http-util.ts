@@ -1,5 +1,8 @@
 // Small HTTP helpers for the simulator's node:http server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeHtml } from '../core/text.js';
+
+export { escapeHtml };
 
 export class BodyTooLargeError extends Error {}
 
@@ -21,15 +24,6 @@ export function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<strin
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 export function escapeXml(value: unknown): string {

@@ -1,9 +1,9 @@
 // The simulator's configuration, validated once, with defaults that work with no options at all.
 import { z } from 'zod';
-import { parseConfig } from '../core/config.js';
+import { functionSchema, parseConfig, registryIdSchema } from '../core/config.js';
 import { OclcConfigError } from '../core/errors.js';
 
-const registryId = z.string().regex(/^\d{1,10}$/, 'must be an OCLC registry id (digits)');
+const registryId = registryIdSchema;
 const seconds = z
   .number()
   .int()
@@ -64,7 +64,7 @@ export const simulatorOptionsSchema = z
     /** Serve the admin API under /__sim/ (faults, reset, stats). Off by default. */
     admin: z.boolean().default(false),
     /** Milliseconds since the epoch; injectable for tests. */
-    clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+    clock: functionSchema<() => number>('clock').optional(),
   })
   .strict();
 
