@@ -76,6 +76,7 @@ export {
   type ServerProtocol,
   tokenEndpoint,
 } from './core/servers.js';
+export { escapeHtml } from './core/text.js';
 export {
   type AppTokenRequest,
   ClientCredentialsCache,

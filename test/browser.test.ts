@@ -2,45 +2,25 @@
 // simulator's page, see record 823520553, refresh, look up another record, sign out.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { after, before, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
-// @ts-expect-error — the example is plain JavaScript written against the public package.
-import { createExampleApp } from '../example-app/app.js';
-import { type Simulator, startSimulator } from '../src/index.js';
-import { freePort } from './helpers/redis.js';
+import type { Simulator } from '../src/index.js';
+import { type RunningExample, startExample } from './helpers/example.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const shots = new URL('../screenshots/', import.meta.url);
 
 let sim: Simulator;
-let server: Server;
 let url: string;
-let closeApp: () => Promise<void>;
+let example: RunningExample;
 let browser: Browser;
 
 before(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`No browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
   mkdirSync(shots, { recursive: true });
-  const port = await freePort();
-  url = `http://localhost:${port}`;
-  sim = await startSimulator({ redirectUris: [`${url}/auth/callback`] });
-  const built = await createExampleApp({
-    baseURL: url,
-    oclc: {
-      key: 'simulator-key',
-      secret: 'simulator-secret',
-      server: sim.url,
-      institution: '128807',
-      apiBaseURL: `${sim.metadataUrl}/`,
-    },
-    sessionSecret: 'browser-test-secret-0123456789-0123456789',
-    mode: 'built-in OCLC simulator',
-  });
-  closeApp = built.close;
-  server = createServer(built.app);
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  example = await startExample('localhost');
+  ({ url, sim } = example);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -57,10 +37,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  server?.close();
-  await closeApp?.();
-  await sim?.close();
+  await example?.close();
 });
 
 it('signs in, reads 823520553, refreshes, looks up another record and signs out', async () => {

@@ -2,46 +2,20 @@
 // raw MARCXML, another lookup, refresh, errors as clear pages, sign out.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-// The example is plain JavaScript written against the public package.
-// @ts-expect-error — no declarations for the example's own module.
-import { createExampleApp } from '../example-app/app.js';
-import { type Simulator, startSimulator } from '../src/index.js';
+import type { Simulator } from '../src/index.js';
 import { Browser } from './helpers/browser.js';
-import { freePort } from './helpers/redis.js';
+import { type RunningExample, startExample } from './helpers/example.js';
 
 let sim: Simulator;
-let server: Server;
 let url: string;
-let closeApp: () => Promise<void>;
+let example: RunningExample;
 
 before(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  sim = await startSimulator({ redirectUris: [`${url}/auth/callback`] });
-  const built = await createExampleApp({
-    baseURL: url,
-    oclc: {
-      key: 'simulator-key',
-      secret: 'simulator-secret',
-      server: sim.url,
-      institution: '128807',
-      apiBaseURL: `${sim.metadataUrl}/`,
-    },
-    sessionSecret: 'example-test-secret-0123456789-0123456789',
-    mode: 'simulator',
-  });
-  closeApp = built.close;
-  server = createServer(built.app);
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  example = await startExample();
+  ({ url, sim } = example);
 });
-after(async () => {
-  server.closeAllConnections();
-  server.close();
-  await closeApp();
-  await sim.close();
-});
+after(() => example.close());
 
 async function signedIn(): Promise<{ b: Browser; page: string }> {
   const b = new Browser();
