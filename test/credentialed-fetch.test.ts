@@ -64,6 +64,8 @@ before(async () => {
     if (path === '/401-once')
       return hits.filter((h) => h.url === '/401-once').length === 1 ? [401, {}, ''] : [200, {}, 'second'];
     if (path === '/hang') return null;
+    if (path === '/503-twice')
+      return hits.filter((h) => h.url === '/503-twice').length <= 2 ? [503, {}, ''] : [200, {}, 'third'];
     return [404, {}, ''];
   });
 });
@@ -197,6 +199,16 @@ describe('credentialedFetch', () => {
     assert.deepEqual(
       hits.map((h) => h.body),
       ['again', 'again'],
+    );
+  });
+
+  it('retries an idempotent 5xx with a fresh credential each attempt (a new HMAC nonce, say)', async () => {
+    const o = options({ retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 1000 } });
+    const res = await credentialedFetch(`${aUrl}/503-twice`, {}, o);
+    assert.equal(await res.text(), 'third');
+    assert.deepEqual(
+      hits.map((h) => h.authorization),
+      ['Bearer tk_1', 'Bearer tk_2', 'Bearer tk_3'],
     );
   });
 
