@@ -22,10 +22,10 @@ const sampleEveryMs = Math.max(5000, (minutes * 60_000) / 20);
 const redisServer = await startPrivateRedis();
 const redis = new Redis(redisServer.url);
 const ports = [await freePort(), await freePort(), await freePort()];
-// Short access tokens so refreshes happen all the time; rotation and reuse detection on.
+// 4-second access tokens (refresh due at 2 s) so every signed-in user refreshes; rotation and reuse detection on.
 const sim = await startSimulator({
   redirectUris: ports.map((p) => `http://127.0.0.1:${p}/auth/callback`),
-  accessTokenSeconds: 20,
+  accessTokenSeconds: 4,
   dailyRequestCap: 1e9,
 });
 const script = new URL('../test/helpers/replica.ts', import.meta.url).pathname;
