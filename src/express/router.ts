@@ -120,35 +120,47 @@ export function oclcAuth(input: OclcAuthConfig): OclcAuthRouter {
     startLogin(req, res, rt, (req.query as Record<string, unknown>).returnTo),
   );
   const callbackHandler = handle(rt, (req, res) => handleCallback(req, res, rt));
-  if (login && callback && login === callback) {
+  const logoutHandler = handle(rt, (req, res) => handleLogout(req, res, rt));
+  // GET never signs out; a navigation gets a page with a button that does.
+  const logoutPage: RequestHandler = (req, res) => {
+    res.set('Allow', 'POST').set('Cache-Control', 'no-store').status(405);
+    if (!wantsHtml(req))
+      return void res.json({ error: 'method_not_allowed', message: 'Sign out with POST.' });
+    res
+      .type('html')
+      .send(
+        page('Sign out', 'Press the button to sign out.').replace(
+          '</main>',
+          `<form method="post" action="${logout}"><button type="submit">Sign out</button></form></main>`,
+        ),
+      );
+  };
+
+  // The routes as one exact-path lookup: every request of the app passes through here, so it costs
+  // a map lookup instead of a pattern match per route. Paths match case-insensitively and with or
+  // without a trailing slash, as Express routes do by default.
+  const bare = (path: string) =>
+    (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
+  const routes = new Map<string, RequestHandler>();
+  if (login && callback && bare(login) === bare(callback)) {
     // One path for both, as in OCLC's Django example: a response from OCLC is a callback.
-    router.get(login, (req, res, next) =>
+    routes.set(`GET ${bare(login)}`, (req, res, next) =>
       (hasCallbackParams(req) ? callbackHandler : loginHandler)(req, res, next),
     );
   } else {
-    if (login) router.get(login, loginHandler);
-    if (callback) router.get(callback, callbackHandler);
+    if (login) routes.set(`GET ${bare(login)}`, loginHandler);
+    if (callback) routes.set(`GET ${bare(callback)}`, callbackHandler);
   }
   if (logout) {
-    router.post(
-      logout,
-      handle(rt, (req, res) => handleLogout(req, res, rt)),
-    );
-    // GET never signs out; a navigation gets a page with a button that does.
-    router.get(logout, (req, res) => {
-      res.set('Allow', 'POST').set('Cache-Control', 'no-store').status(405);
-      if (!wantsHtml(req))
-        return void res.json({ error: 'method_not_allowed', message: 'Sign out with POST.' });
-      res
-        .type('html')
-        .send(
-          page('Sign out', 'Press the button to sign out.').replace(
-            '</main>',
-            `<form method="post" action="${logout}"><button type="submit">Sign out</button></form></main>`,
-          ),
-        );
-    });
+    routes.set(`POST ${bare(logout)}`, logoutHandler);
+    routes.set(`GET ${bare(logout)}`, logoutPage);
   }
+  router.use((req, res, next) => {
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = routes.get(`${method} ${bare(req.path)}`);
+    if (route) route(req, res, next);
+    else next();
+  });
   if (config.authRequired) router.use(requiresAuth());
 
   router.runtime = rt;
