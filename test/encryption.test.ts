@@ -2,37 +2,24 @@
 // rotation by prepending keys; an undecryptable grant means "sign in again", never a 500.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Redis } from 'ioredis';
 import {
-  createRedisClient,
   deriveTokenKey,
   OclcConfigError,
   parseTokenResponse,
   RedisTokenStore,
-  redisReady,
   type Simulator,
   startSimulator,
   TokenCipher,
 } from '../src/index.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { Browser } from './helpers/browser.js';
-import { freePort, testRedisUrl } from './helpers/redis.js';
+import { freePort, useTestRedis } from './helpers/redis.js';
 
 const k1 = { id: 'k1', key: Buffer.alloc(32, 1) };
 const k2 = { id: 'k2', key: Buffer.alloc(32, 2).toString('base64') };
 const TOKENS = /\b(tk|rt|auth)_[A-Za-z0-9_-]{10,}/;
 
-let redisHandle: { url: string; stop: () => Promise<void> };
-let redis: Redis;
-before(async () => {
-  redisHandle = await testRedisUrl();
-  redis = createRedisClient(redisHandle.url);
-  await redisReady(redis);
-});
-after(async () => {
-  redis.disconnect();
-  await redisHandle.stop();
-});
+const testRedis = useTestRedis();
 
 describe('TokenCipher', () => {
   it('round-trips, binds to its context, and names its key', () => {
@@ -73,7 +60,10 @@ describe('TokenCipher', () => {
   });
 
   it('RedisTokenStore insists on a decision about encryption', () => {
-    assert.throws(() => new RedisTokenStore({ redis } as never), /encryptionKeys is required/);
+    assert.throws(
+      () => new RedisTokenStore({ redis: testRedis.redis } as never),
+      /encryptionKeys is required/,
+    );
   });
 });
 
@@ -95,38 +85,49 @@ describe('RedisTokenStore at rest', () => {
   };
 
   it('stores no token plaintext; a ciphertext moved to another grant does not decrypt', async () => {
-    const store = new RedisTokenStore({ redis, prefix: `enc:${process.pid}:`, encryptionKeys: [k1] });
+    const store = new RedisTokenStore({
+      redis: testRedis.redis,
+      prefix: `enc:${process.pid}:`,
+      encryptionKeys: [k1],
+    });
     await store.writeGrant('grant-a', { record, user, createdAt: 1 }, null, 60_000);
     await store.writeGrant('grant-b', { record, user, createdAt: 1 }, null, 60_000);
-    const raw = await redis.hget(store.grantKey('grant-a'), 'd');
+    const raw = await testRedis.redis.hget(store.grantKey('grant-a'), 'd');
     assert.ok(raw && !TOKENS.test(raw), raw ?? '');
     assert.equal((await store.readGrant('grant-a'))?.record.accessToken, 'tk_plaintext_access_token_1');
     // Copy grant A's sealed data over grant B: B must not open it.
-    await redis.hset(store.grantKey('grant-b'), 'd', raw!);
+    await testRedis.redis.hset(store.grantKey('grant-b'), 'd', raw!);
     assert.equal(await store.readGrant('grant-b'), null);
   });
 
   it('keeps old records readable across a rotation; a dropped key signs the user out', async () => {
     const prefix = `rot:${process.pid}:`;
-    await new RedisTokenStore({ redis, prefix, encryptionKeys: [k1] }).writeGrant(
+    await new RedisTokenStore({ redis: testRedis.redis, prefix, encryptionKeys: [k1] }).writeGrant(
       'g',
       { record, user, createdAt: 1 },
       null,
       60_000,
     );
-    const rotated = new RedisTokenStore({ redis, prefix, encryptionKeys: [k2, k1] });
+    const rotated = new RedisTokenStore({ redis: testRedis.redis, prefix, encryptionKeys: [k2, k1] });
     const read = await rotated.readGrant('g');
     assert.equal(read?.record.refreshToken, 'rt_plaintext_refresh_token');
     await rotated.writeGrant('g', { record, user, createdAt: 1 }, read!.version, 60_000);
-    assert.match((await redis.hget(rotated.grantKey('g'), 'd'))!, /"accessToken":"v1\.k2\./);
-    assert.equal(await new RedisTokenStore({ redis, prefix, encryptionKeys: [k1] }).readGrant('g'), null);
+    assert.match((await testRedis.redis.hget(rotated.grantKey('g'), 'd'))!, /"accessToken":"v1\.k2\./);
+    assert.equal(
+      await new RedisTokenStore({ redis: testRedis.redis, prefix, encryptionKeys: [k1] }).readGrant('g'),
+      null,
+    );
   });
 
   it('seals cached application tokens too', async () => {
-    const store = new RedisTokenStore({ redis, prefix: `app:${process.pid}:`, encryptionKeys: [k1] });
+    const store = new RedisTokenStore({
+      redis: testRedis.redis,
+      prefix: `app:${process.pid}:`,
+      encryptionKeys: [k1],
+    });
     await store.appTokens.set('key', record, 60_000);
-    const keys = await redis.keys(`app:${process.pid}:*`);
-    for (const key of keys) assert.ok(!TOKENS.test((await redis.get(key)) ?? ''), key);
+    const keys = await testRedis.redis.keys(`app:${process.pid}:*`);
+    for (const key of keys) assert.ok(!TOKENS.test((await testRedis.redis.get(key)) ?? ''), key);
     assert.equal((await store.appTokens.get('key'))?.accessToken, 'tk_plaintext_access_token_1');
   });
 });
@@ -142,7 +143,7 @@ describe('after a full sign-in and refresh', () => {
     app = await startApp({
       sim,
       port,
-      redisUrl: redisHandle.url,
+      redisUrl: testRedis.url,
       prefix,
       config: { clock: () => now, grantCacheMs: 0 },
     });
@@ -161,18 +162,20 @@ describe('after a full sign-in and refresh', () => {
     assert.equal(JSON.parse((await b.request(`${app.url}/api/record/823520553`)).body).status, 200);
     await b.request(`${app.url}/api/app-record/823520553`);
     assert.deepEqual(sim.stats().tokenRequests.refresh_token, { ok: 1, failed: 0 });
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await testRedis.redis.keys(`${prefix}*`);
     assert.ok(keys.length >= 3, keys.join());
     for (const key of keys) {
-      const type = await redis.type(key);
+      const type = await testRedis.redis.type(key);
       const value =
-        type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : ((await redis.get(key)) ?? '');
+        type === 'hash'
+          ? JSON.stringify(await testRedis.redis.hgetall(key))
+          : ((await testRedis.redis.get(key)) ?? '');
       assert.ok(!TOKENS.test(value), `${key}: ${value.slice(0, 200)}`);
     }
     // Break the tag of the stored grant: the next request is "signed out", not a 500.
     const grantKey = keys.find((k) => k.endsWith(':grant'))!;
-    const data = (await redis.hget(grantKey, 'd'))!;
-    await redis.hset(
+    const data = (await testRedis.redis.hget(grantKey, 'd'))!;
+    await testRedis.redis.hset(
       grantKey,
       'd',
       data.replace(

@@ -1,17 +1,15 @@
 // Both TokenStores against the same contract; the Redis one against a real (private) Redis.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import {
   createRedisClient,
   type GrantData,
   MemoryTokenStore,
   parseTokenResponse,
   RedisTokenStore,
-  redisReady,
   type TokenStore,
 } from '../src/index.js';
-import { testRedisUrl } from './helpers/redis.js';
+import { useTestRedis } from './helpers/redis.js';
 
 const record = parseTokenResponse(
   {
@@ -36,17 +34,7 @@ const data: GrantData = {
 
 const KEY = { id: 'k1', key: Buffer.alloc(32, 7) };
 
-let redisHandle: { url: string; stop: () => Promise<void> };
-let redis: Redis;
-before(async () => {
-  redisHandle = await testRedisUrl();
-  redis = createRedisClient(redisHandle.url);
-  await redisReady(redis);
-});
-after(async () => {
-  redis.disconnect();
-  await redisHandle.stop();
-});
+const testRedis = useTestRedis();
 
 function contract(name: string, make: () => TokenStore) {
   describe(`${name} TokenStore`, () => {
@@ -93,11 +81,18 @@ function contract(name: string, make: () => TokenStore) {
 }
 
 contract('memory', () => new MemoryTokenStore());
-contract('Redis', () => new RedisTokenStore({ redis, prefix: `ts:${process.pid}:`, encryptionKeys: [KEY] }));
+contract(
+  'Redis',
+  () => new RedisTokenStore({ redis: testRedis.redis, prefix: `ts:${process.pid}:`, encryptionKeys: [KEY] }),
+);
 
 describe('Redis layout', () => {
   it('keeps a grant and its lock in one hash slot, with a TTL from the refresh token', async () => {
-    const store = new RedisTokenStore({ redis, prefix: `layout:${process.pid}:`, encryptionKeys: [KEY] });
+    const store = new RedisTokenStore({
+      redis: testRedis.redis,
+      prefix: `layout:${process.pid}:`,
+      encryptionKeys: [KEY],
+    });
     await store.writeGrant('abc', data, null, 3_600_000);
     const grantKey = store.grantKey('abc');
     const lockKey = store.lockKey('abc');
@@ -106,14 +101,18 @@ describe('Redis layout', () => {
     assert.equal(tag(grantKey), 'abc');
     assert.equal(tag(lockKey), 'abc');
     assert.ok(grantKey.indexOf('{') === grantKey.indexOf('{abc}'), 'no earlier brace in the prefix');
-    const ttl = await redis.pttl(grantKey);
+    const ttl = await testRedis.redis.pttl(grantKey);
     assert.ok(ttl > 3_500_000 && ttl <= 3_600_000, String(ttl));
-    assert.equal(await redis.hget(grantKey, 'v'), '1');
+    assert.equal(await testRedis.redis.hget(grantKey, 'v'), '1');
   });
 
   it('an unreadable grant reads as signed out', async () => {
-    const store = new RedisTokenStore({ redis, prefix: `bad:${process.pid}:`, encryptionKeys: [KEY] });
-    await redis.hset(store.grantKey('x'), 'v', '1', 'd', '{not json');
+    const store = new RedisTokenStore({
+      redis: testRedis.redis,
+      prefix: `bad:${process.pid}:`,
+      encryptionKeys: [KEY],
+    });
+    await testRedis.redis.hset(store.grantKey('x'), 'v', '1', 'd', '{not json');
     assert.equal(await store.readGrant('x'), null);
   });
 

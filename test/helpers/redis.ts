@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createRedisClient, redisReady } from '../../src/index.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -137,6 +139,31 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
     stop: async () => {
       for (const s of servers) await s.stop();
+    },
+  };
+}
+
+/**
+ * A connected ioredis client on the test run's Redis for the whole file (before/after hooks).
+ * Returns holders read inside tests: `.redis` for the client, `.url` for the server.
+ */
+export function useTestRedis(): { readonly redis: import('ioredis').Redis; readonly url: string } {
+  const state: { redis?: import('ioredis').Redis; handle?: { url: string; stop: () => Promise<void> } } = {};
+  before(async () => {
+    state.handle = await testRedisUrl();
+    state.redis = createRedisClient(state.handle.url);
+    await redisReady(state.redis);
+  });
+  after(async () => {
+    state.redis?.disconnect();
+    await state.handle?.stop();
+  });
+  return {
+    get redis() {
+      return state.redis!;
+    },
+    get url() {
+      return state.handle!.url;
     },
   };
 }
