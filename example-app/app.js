@@ -13,6 +13,7 @@ import {
   parseOclcNumber,
   RedisTokenStore,
   readiness,
+  redisReady,
   requiresAuth,
 } from 'oclc-auth-express';
 import { errorPage, homePage, recordPage } from './views.js';
@@ -35,6 +36,12 @@ export async function createExampleApp(options) {
   if (options.trustProxy) app.set('trust proxy', 1);
 
   const redis = options.redisUrl ? createRedisClient(options.redisUrl) : undefined;
+  // Give Redis a moment to connect (the fail-fast client refuses commands until then); start anyway
+  // if it is down — readiness says so, and requests answer 503 until it is back.
+  if (redis)
+    await redisReady(redis, 5000).catch(() =>
+      console.warn('demo: Redis is not answering yet; /readyz will say when it does.'),
+    );
   const session = createSession({ secret: options.sessionSecret, redis, baseURL: options.baseURL });
   const auth = oclcAuth({
     baseURL: options.baseURL,
