@@ -1,5 +1,7 @@
 // What every simulator handler needs, built once per simulator.
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type HmacRefusal, type Principal, verifySignature } from '../core/hmac.js';
 import type { Faults } from './faults.js';
 import type {
   ResolvedSimulatorOptions,
@@ -43,4 +45,38 @@ export function scopeAllowed(ctx: SimContext, client: SimulatorClient, scope: st
   if (scope.startsWith('context:')) return ctx.institutions.has(scope.slice('context:'.length));
   const service = scope.split(':')[0]!;
   return client.scopes.includes(scope) || client.scopes.includes(service);
+}
+
+export type SimHmacResult =
+  | { ok: true; clientId: string; nonce: string; principal?: Principal }
+  | { ok: false; reason: HmacRefusal | 'replayed_nonce'; message: string; clientId?: string };
+
+/**
+ * Checks an HMAC-signed request with the library's own verifier (a locked key reads as unknown),
+ * then spends its nonce. Every refusal is counted.
+ */
+export function verifyHmacRequest(
+  ctx: SimContext,
+  req: IncomingMessage,
+  method: string,
+  url: URL,
+): SimHmacResult {
+  let result: SimHmacResult = verifySignature({
+    authorization: req.headers.authorization,
+    method,
+    url: url.href,
+    getSecret: (id) => (ctx.state.isLocked(id) ? undefined : ctx.clients.get(id)?.secret),
+    clock: ctx.state.clock,
+    maxSkewSeconds: ctx.options.hmacWindowSeconds,
+  });
+  if (result.ok && !ctx.state.useNonce(result.clientId, result.nonce)) {
+    result = {
+      ok: false,
+      reason: 'replayed_nonce',
+      message: 'Nonce was already used',
+      clientId: result.clientId,
+    };
+  }
+  if (!result.ok) ctx.state.countHmacRefusal();
+  return result;
 }

@@ -1,8 +1,7 @@
 // WorldCat Metadata API 2.0 (the subset the example uses) and the retired v1 bib read over HMAC.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifySignature } from '../core/hmac.js';
 import { parseOclcNumber } from '../core/oclc-number.js';
-import type { SimContext } from './context.js';
+import { type SimContext, verifyHmacRequest } from './context.js';
 import { escapeXml, sendJson, sendXml } from './http-util.js';
 import type { AccessTokenEntry } from './state.js';
 
@@ -144,23 +143,10 @@ export function handleLegacyBib(
   url: URL,
   raw: string,
 ): void {
-  const verified = verifySignature({
-    authorization: req.headers.authorization,
-    method: 'GET',
-    url: url.href,
-    getSecret: (id) => (ctx.state.isLocked(id) ? undefined : ctx.clients.get(id)?.secret),
-    clock: ctx.state.clock,
-    maxSkewSeconds: ctx.options.hmacWindowSeconds,
-  });
+  const verified = verifyHmacRequest(ctx, req, 'GET', url);
   if (!verified.ok) {
-    ctx.state.countHmacRefusal();
     if (verified.reason === 'bad_signature' && verified.clientId) ctx.state.authFailed(verified.clientId);
     xmlError(ctx, res, 401, '401', verified.message);
-    return;
-  }
-  if (!ctx.state.useNonce(verified.clientId, verified.nonce)) {
-    ctx.state.countHmacRefusal();
-    xmlError(ctx, res, 401, '401', 'Nonce was already used');
     return;
   }
   const cap = ctx.state.countRequest(verified.clientId);

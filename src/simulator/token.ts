@@ -2,8 +2,7 @@
 // `POST /oauth2/accessToken` (HMAC-signed, parameters in the query), with OCLC's hazards: lock-out
 // after failed authentications and a rolling request cap.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifySignature } from '../core/hmac.js';
-import { oclcError, type SimContext, sameSecret, shortId } from './context.js';
+import { oclcError, type SimContext, sameSecret, shortId, verifyHmacRequest } from './context.js';
 import {
   authorizationCodeGrant,
   clientCredentialsGrant,
@@ -146,20 +145,12 @@ export async function handleLegacyToken(
   req.resume(); // the body is ignored; parameters are in the signed query
   const single = singleParams(url.searchParams);
   const grantType = (single.ok ? single.params.get('grant_type') : undefined) ?? 'unknown';
-  const verified = verifySignature({
-    authorization: req.headers.authorization,
-    method: 'POST',
-    url: url.href,
-    getSecret: (id) => (ctx.state.isLocked(id) ? undefined : ctx.clients.get(id)?.secret),
-    clock: ctx.state.clock,
-    maxSkewSeconds: ctx.options.hmacWindowSeconds,
-  });
+  const verified = verifyHmacRequest(ctx, req, 'POST', url);
   const fail = (status: number, body: Record<string, unknown>) => {
     ctx.state.countToken(grantType, 'failed');
     sendJson(res, status, body);
   };
   if (!verified.ok) {
-    ctx.state.countHmacRefusal();
     if (verified.clientId && ctx.state.isLocked(verified.clientId)) return fail(403, LOCKED_BODY);
     const client = verified.clientId ? ctx.clients.get(verified.clientId) : undefined;
     const outcome = refused(
@@ -170,10 +161,6 @@ export async function handleLegacyToken(
     );
     if (!outcome.ok) return fail(outcome.status, outcome.body);
     return;
-  }
-  if (!ctx.state.useNonce(verified.clientId, verified.nonce)) {
-    ctx.state.countHmacRefusal();
-    return fail(401, oclcError(401, 'Nonce was already used'));
   }
   const client = ctx.clients.get(verified.clientId)!;
   if (capped(ctx, res, client, grantType)) return;
