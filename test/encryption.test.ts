@@ -5,7 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   deriveTokenKey,
   OclcConfigError,
-  parseTokenResponse,
   RedisTokenStore,
   type Simulator,
   startSimulator,
@@ -13,6 +12,7 @@ import {
 } from '../src/index.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { Browser } from './helpers/browser.js';
+import { sampleGrant } from './helpers/fixtures.js';
 import { freePort, useTestRedis } from './helpers/redis.js';
 
 const k1 = { id: 'k1', key: Buffer.alloc(32, 1) };
@@ -68,21 +68,8 @@ describe('TokenCipher', () => {
 });
 
 describe('RedisTokenStore at rest', () => {
-  const record = parseTokenResponse(
-    {
-      access_token: 'tk_plaintext_access_token_1',
-      expires_in: 1199,
-      refresh_token: 'rt_plaintext_refresh_token',
-      refresh_token_expires_in: 3600,
-    },
-    { receivedAt: Date.now() },
-  );
-  const user = {
-    principalId: 'p',
-    principalIdns: 'ns',
-    authenticatingInstitutionId: '1',
-    contextInstitutionId: '1',
-  };
+  const grant = sampleGrant('tk_plaintext_access_token_1', 'rt_plaintext_refresh_token');
+  const record = grant.record;
 
   it('stores no token plaintext; a ciphertext moved to another grant does not decrypt', async () => {
     const store = new RedisTokenStore({
@@ -90,8 +77,8 @@ describe('RedisTokenStore at rest', () => {
       prefix: `enc:${process.pid}:`,
       encryptionKeys: [k1],
     });
-    await store.writeGrant('grant-a', { record, user, createdAt: 1 }, null, 60_000);
-    await store.writeGrant('grant-b', { record, user, createdAt: 1 }, null, 60_000);
+    await store.writeGrant('grant-a', grant, null, 60_000);
+    await store.writeGrant('grant-b', grant, null, 60_000);
     const raw = await testRedis.redis.hget(store.grantKey('grant-a'), 'd');
     assert.ok(raw && !TOKENS.test(raw), raw ?? '');
     assert.equal((await store.readGrant('grant-a'))?.record.accessToken, 'tk_plaintext_access_token_1');
@@ -104,14 +91,14 @@ describe('RedisTokenStore at rest', () => {
     const prefix = `rot:${process.pid}:`;
     await new RedisTokenStore({ redis: testRedis.redis, prefix, encryptionKeys: [k1] }).writeGrant(
       'g',
-      { record, user, createdAt: 1 },
+      grant,
       null,
       60_000,
     );
     const rotated = new RedisTokenStore({ redis: testRedis.redis, prefix, encryptionKeys: [k2, k1] });
     const read = await rotated.readGrant('g');
     assert.equal(read?.record.refreshToken, 'rt_plaintext_refresh_token');
-    await rotated.writeGrant('g', { record, user, createdAt: 1 }, read!.version, 60_000);
+    await rotated.writeGrant('g', grant, read!.version, 60_000);
     assert.match((await testRedis.redis.hget(rotated.grantKey('g'), 'd'))!, /"accessToken":"v1\.k2\./);
     assert.equal(
       await new RedisTokenStore({ redis: testRedis.redis, prefix, encryptionKeys: [k1] }).readGrant('g'),

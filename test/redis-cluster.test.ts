@@ -6,7 +6,6 @@ import type { Cluster } from 'ioredis';
 import {
   createRedisCluster,
   deriveTokenKey,
-  parseTokenResponse,
   RedisTokenStore,
   redisReady,
   type Simulator,
@@ -14,6 +13,7 @@ import {
 } from '../src/index.js';
 import { SESSION_SECRET, startApp, type TestApp } from './helpers/app.js';
 import { Browser } from './helpers/browser.js';
+import { sampleGrant } from './helpers/fixtures.js';
 import { freePort, type PrivateCluster, startPrivateCluster } from './helpers/redis.js';
 
 let cluster: PrivateCluster;
@@ -35,26 +35,13 @@ describe('Redis Cluster', () => {
       prefix: 'c:',
       encryptionKeys: [deriveTokenKey(SESSION_SECRET)],
     });
-    const record = parseTokenResponse(
-      {
-        access_token: 'tk_cluster_token',
-        expires_in: 60,
-        refresh_token: 'rt_cluster',
-        refresh_token_expires_in: 600,
-      },
-      { receivedAt: Date.now() },
-    );
-    const user = {
-      principalId: 'p',
-      principalIdns: 'ns',
-      authenticatingInstitutionId: '1',
-      contextInstitutionId: '1',
-    };
+    const grant = sampleGrant('tk_cluster_token', 'rt_cluster');
+    const record = grant.record;
     const ids = Array.from({ length: 20 }, (_, i) => `grant-${i}`);
     for (const id of ids) {
-      assert.equal((await store.writeGrant(id, { record, user, createdAt: 1 }, null, 60_000))?.version, 1);
-      assert.equal((await store.writeGrant(id, { record, user, createdAt: 1 }, 1, 60_000))?.version, 2);
-      assert.equal(await store.writeGrant(id, { record, user, createdAt: 1 }, 1, 60_000), null);
+      assert.equal((await store.writeGrant(id, grant, null, 60_000))?.version, 1);
+      assert.equal((await store.writeGrant(id, grant, 1, 60_000))?.version, 2);
+      assert.equal(await store.writeGrant(id, grant, 1, 60_000), null);
       const owner = await store.acquireLock(id, 5000);
       assert.ok(owner);
       assert.equal(await store.acquireLock(id, 5000), null);

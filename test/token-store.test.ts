@@ -1,36 +1,12 @@
 // Both TokenStores against the same contract; the Redis one against a real (private) Redis.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  createRedisClient,
-  type GrantData,
-  MemoryTokenStore,
-  parseTokenResponse,
-  RedisTokenStore,
-  type TokenStore,
-} from '../src/index.js';
+import { createRedisClient, MemoryTokenStore, RedisTokenStore, type TokenStore } from '../src/index.js';
+import { sampleGrant } from './helpers/fixtures.js';
 import { useTestRedis } from './helpers/redis.js';
 
-const record = parseTokenResponse(
-  {
-    access_token: 'tk_a',
-    expires_in: 1199,
-    refresh_token: 'rt_a',
-    refresh_token_expires_in: 3600,
-    principalID: 'p',
-  },
-  { receivedAt: Date.now() },
-);
-const data: GrantData = {
-  record,
-  user: {
-    principalId: 'p',
-    principalIdns: 'ns',
-    authenticatingInstitutionId: '128807',
-    contextInstitutionId: '128807',
-  },
-  createdAt: Date.now(),
-};
+const data = sampleGrant();
+const record = data.record;
 
 const KEY = { id: 'k1', key: Buffer.alloc(32, 7) };
 
